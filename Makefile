@@ -12,6 +12,8 @@
 
 # ---- toolchain and flags ------------------------------------------------------------------------
 
+.DEFAULT_GOAL := all
+
 CC      ?= cc
 AR      ?= ar
 PREFIX  ?= /usr/local
@@ -75,7 +77,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/librpcscope.a
 
 .PHONY: all
-all: $(LIB) tests
+all: $(LIB) $(RPCIDL) tests
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -83,6 +85,20 @@ $(BUILD)/obj/%.o: %.c | deps
 
 $(LIB): $(LIB_OBJ)
 	$(call SAY,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+# ---- rpcidl, the IDL compiler -------------------------------------------------------------------
+# Its stages (lex, parse, types, gen_c, diag) are shared by the compiler and its unit tests.
+
+IDL_SRC := $(filter-out rpc/idl/main.c,$(wildcard rpc/idl/*.c))
+IDL_OBJ := $(IDL_SRC:%.c=$(BUILD)/obj/%.o)
+RPCIDL  := $(if $(wildcard rpc/idl/main.c),$(BUILD)/rpcidl)
+
+$(BUILD)/obj/rpc/idl/%.o: rpc/idl/%.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl -c $< -o $@
+
+$(BUILD)/rpcidl: $(BUILD)/obj/rpc/idl/main.o $(IDL_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
@@ -95,7 +111,12 @@ tests: $(UNIT_BIN)
 
 $(BUILD)/obj/tests/%.o: tests/%.c | deps
 	@mkdir -p $(@D)
-	$(call SAY,CC,$<)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl $(CMOCKA_CFLAGS) -c $< -o $@
+
+# The IDL compiler's tests link its stages too (the more specific pattern wins).
+$(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
