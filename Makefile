@@ -166,4 +166,7 @@ install: $(LIB)
 clean:
 	rm -rf build
 
+# Keep object files make built on the way to a program: they are what makes rebuilds quick.
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

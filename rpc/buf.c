@@ -82,7 +82,7 @@ rs_status rs_buf_extend(rs_buf *b, size_t n, uint8_t **out)
     rs_status st = rs_buf_reserve(b, n);
     if (st != RS_OK)
         return st;
-    *out = b->data + b->len;
+    *out = b->data != NULL ? b->data + b->len : NULL; /* NULL + 0 is undefined in C */
     b->len += n;
     return RS_OK;
 }

@@ -1,6 +1,8 @@
 /* status.c -- names and messages for rs_status and the DCE fault codes, from the tables in status.h. */
 #include "status.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const status_names[] = {
@@ -74,4 +76,24 @@ rs_status rs_fault_from_name(const char *name, uint32_t *code)
         }
     }
     return RS_ERR_INVALID_ARG;
+}
+
+rs_status rs_error_set(rs_error *e, rs_status st, const char *fmt, ...)
+{
+    if (e != NULL && e->status == RS_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->message, sizeof e->message, fmt, ap);
+        va_end(ap);
+        e->status = st;
+    }
+    return st;
+}
+
+void rs_error_clear(rs_error *e)
+{
+    if (e != NULL) {
+        e->status = RS_OK;
+        e->message[0] = '\0';
+    }
 }

@@ -33,7 +33,14 @@
     XX(ERR_PROTOCOL, "the PDU violates the DCE/RPC connection-oriented protocol")                  \
     XX(ERR_VERSION, "the PDU has an RPC protocol version other than 5.0 or 5.1")                   \
     XX(ERR_REASSEMBLY, "the fragments of a call do not fit together")                              \
-    XX(ERR_UNSUPPORTED, "not supported by this implementation")
+    XX(ERR_UNSUPPORTED, "not supported by this implementation")                                    \
+    XX(ERR_TIMEOUT, "the operation timed out")                                                     \
+    XX(ERR_CLOSED, "the peer closed the connection")                                               \
+    XX(ERR_CONNECT, "cannot connect to the server")                                                \
+    XX(ERR_ADDRESS, "cannot use the address (unknown host, address in use, or no permission)")     \
+    XX(ERR_IO, "a socket operation failed")                                                        \
+    XX(ERR_FAULT, "the server answered the call with a fault")                                     \
+    XX(ERR_BIND_REJECTED, "the server rejected the bind (unknown interface or transfer syntax)")
 
 typedef enum {
 #define RS_STATUS_ENUM(name, msg) RS_##name,
@@ -41,6 +48,22 @@ typedef enum {
 #undef RS_STATUS_ENUM
         RS_STATUS_COUNT
 } rs_status;
+
+/* A status with the sentence that explains it, for objects and calls that have no buffer to keep
+ * their context on (connect, listen, a client's call). Set once by the first failure. */
+#define RS_ERROR_MAX 256
+typedef struct rs_error {
+    rs_status status;
+    char message[RS_ERROR_MAX];
+} rs_error;
+
+/* Records `st` and a printf-style sentence in `e` (if `e` is not NULL and holds no failure yet)
+ * and returns `st`, so a failing path reads `return rs_error_set(e, RS_ERR_IO, "...", ...);`. */
+rs_status rs_error_set(rs_error *e, rs_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Forgets a recorded failure. */
+void rs_error_clear(rs_error *e);
 
 /* "RS_ERR_NDR" for RS_ERR_NDR; "RS_UNKNOWN_STATUS" for a value outside the table. */
 const char *rs_status_name(rs_status st);

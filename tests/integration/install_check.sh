@@ -23,6 +23,8 @@ ${CC:-cc} -std=c11 -Wall -Wextra -Werror "$prefix/example.c" $(pkg-config --cfla
     $extra -o "$prefix/example" || fail "the README example does not compile against the installed library"
 out=$("$prefix/example") || fail "the README example exited with an error"
 echo "$out"
-echo "$out" | grep -q '^05 00 00 00 00 00 00 00 05 00 00 00 68 65 6c 6c 6f 00' \
+echo "$out" | grep -q '^06 00 00 00 00 00 00 00 06 00 00 00 68 65 6c 6c 6f 00$' \
     || fail "the README example printed unexpected bytes"
+echo "$out" | grep -q '\[12\.\.18) data *\[string\] char *pszString' \
+    || fail "the README example printed an unexpected layout"
 echo "1 passed, 0 failed"

@@ -202,6 +202,12 @@ static void test_extend_and_empty_reads(void **state)
     assert_memory_equal(b.data, "abc", 3);
     rs_buf_free(&b);
 
+    rs_buf fresh; /* nothing allocated yet: appending nothing must not compute NULL + 0 */
+    rs_buf_init(&fresh, 16);
+    assert_int_equal(rs_buf_put_zeros(&fresh, 0), RS_OK);
+    assert_int_equal(rs_buf_put_bytes(&fresh, "", 0), RS_OK);
+    rs_buf_free(&fresh);
+
     rs_buf empty;
     rs_buf_view(&empty, NULL, 0);
     assert_int_equal(rs_buf_get_ptr(&empty, 0, &q), RS_OK);

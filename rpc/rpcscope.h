@@ -1,0 +1,21 @@
+/* rpcscope.h -- librpcscope in one include: a DCE/RPC (Microsoft RPC) runtime with NDR 2.0.
+ *
+ *     #include <rpcscope/rpcscope.h>      // cc prog.c $(pkg-config --cflags --libs rpcscope)
+ *
+ * status.h  rs_status and DCE fault codes      uuid.h  UUIDs and syntax identifiers
+ * buf.h     the bounds-checked byte buffer     ndr.h   NDR 2.0 marshalling and its layout record
+ * pdu.h     connection-oriented PDUs: encode, decode, fragment, reassemble
+ * binding.h string bindings                     transport.h  sockets that carry whole PDUs
+ */
+#ifndef RPCSCOPE_H
+#define RPCSCOPE_H
+
+#include "status.h"
+#include "buf.h"
+#include "uuid.h"
+#include "ndr.h"
+#include "pdu.h"
+#include "binding.h"
+#include "transport.h"
+
+#endif

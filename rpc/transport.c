@@ -1,0 +1,502 @@
+/* transport.c -- TCP and Unix sockets for the runtime, with deadlines. See transport.h. */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "pdu.h"
+
+#define LISTEN_BACKLOG 128
+#define PEER_MAX 80
+
+struct rs_conn {
+    int fd;
+    rs_protseq protseq;
+    char peer[PEER_MAX];
+};
+
+struct rs_listener {
+    int fd;
+    rs_protseq protseq;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* ncalrpc: removed on close */
+    char binding[RS_BINDING_STRLEN];
+};
+
+int64_t rs_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * RS_NS_PER_S + ts.tv_nsec;
+}
+
+/* Waits for `events` on fd until the deadline: RS_OK when ready, RS_ERR_TIMEOUT when not. */
+static rs_status wait_fd(int fd, short events, int64_t deadline, rs_error *err)
+{
+    for (;;) {
+        int timeout_ms = -1;
+        if (deadline != RS_DEADLINE_NONE) {
+            int64_t left = deadline - rs_clock_ns();
+            if (left <= 0)
+                return rs_error_set(err, RS_ERR_TIMEOUT, "transport: timed out");
+            int64_t ms = (left + RS_NS_PER_MS - 1) / RS_NS_PER_MS;
+            timeout_ms = ms > INT_MAX ? INT_MAX : (int)ms;
+        }
+        struct pollfd p = {.fd = fd, .events = events};
+        int n = poll(&p, 1, timeout_ms);
+        if (n > 0)
+            return RS_OK;
+        if (n < 0 && errno != EINTR)
+            return rs_error_set(err, RS_ERR_IO, "transport: poll: %s", strerror(errno));
+        /* n == 0 or EINTR: loop and recompute what is left of the deadline */
+    }
+}
+
+static rs_status set_nonblocking(int fd, rs_error *err)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: fcntl: %s", strerror(errno));
+    return RS_OK;
+}
+
+/* A request and its response are each written at once; without this Nagle's algorithm would hold
+ * the second segment of a PDU back for a delayed ACK. */
+static void set_nodelay(int fd)
+{
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static bool is_simple_name(const char *s)
+{
+    if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* The Unix socket path of an ncalrpc endpoint; creates its folder when `create` is set. */
+static rs_status lrpc_path(const char *endpoint, bool create, char *path, size_t size, rs_error *err)
+{
+    int n;
+    if (strchr(endpoint, '/') != NULL) {
+        if (endpoint[0] != '/')
+            return rs_error_set(err, RS_ERR_ADDRESS,
+                                "transport: ncalrpc endpoint '%s' must be a plain name or an absolute path",
+                                endpoint);
+        n = snprintf(path, size, "%s", endpoint);
+    } else {
+        if (!is_simple_name(endpoint))
+            return rs_error_set(err, RS_ERR_ADDRESS,
+                                "transport: ncalrpc endpoint '%s' must be letters, digits, '.', '_' or '-'",
+                                endpoint);
+        const char *tmp = getenv("TMPDIR");
+        if (tmp == NULL || tmp[0] != '/')
+            tmp = "/tmp";
+        char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        n = snprintf(dir, sizeof dir, "%s/rpcscope-%u", tmp, (unsigned)getuid());
+        if (n < 0 || (size_t)n >= sizeof dir)
+            return rs_error_set(err, RS_ERR_ADDRESS, "transport: TMPDIR is too long for a socket path");
+        if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return rs_error_set(err, RS_ERR_ADDRESS, "transport: cannot create %s: %s", dir, strerror(errno));
+        n = snprintf(path, size, "%s/%s", dir, endpoint);
+    }
+    if (n < 0 || (size_t)n >= size)
+        return rs_error_set(err, RS_ERR_ADDRESS, "transport: socket path for '%s' is too long", endpoint);
+    return RS_OK;
+}
+
+static rs_status new_conn(int fd, rs_protseq protseq, const char *peer, rs_conn **out, rs_error *err)
+{
+    rs_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        return rs_error_set(err, RS_ERR_NOMEM, "transport: out of memory");
+    }
+    c->fd = fd;
+    c->protseq = protseq;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    *out = c;
+    return RS_OK;
+}
+
+static void format_peer(const struct sockaddr *sa, char *out, size_t size)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(out, size, "%s:%u", host, (unsigned)ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(out, size, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+    } else {
+        snprintf(out, size, "local");
+    }
+}
+
+/* Starts a non-blocking connect and waits for it to finish by the deadline. Closes fd on failure. */
+static rs_status connect_fd(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline,
+                            const char *what, rs_error *err)
+{
+    rs_status st = set_nonblocking(fd, err);
+    if (st != RS_OK)
+        goto fail;
+    if (connect(fd, sa, len) != 0) {
+        if (errno != EINPROGRESS && errno != EAGAIN) {
+            st = rs_error_set(err, RS_ERR_CONNECT, "transport: cannot connect to %s: %s", what, strerror(errno));
+            goto fail;
+        }
+        st = wait_fd(fd, POLLOUT, deadline, NULL);
+        if (st == RS_ERR_TIMEOUT) {
+            st = rs_error_set(err, RS_ERR_TIMEOUT, "transport: connecting to %s timed out", what);
+            goto fail;
+        }
+        int so_error = 0;
+        socklen_t so_len = sizeof so_error;
+        if (st != RS_OK || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) != 0 || so_error != 0) {
+            st = rs_error_set(err, RS_ERR_CONNECT, "transport: cannot connect to %s: %s", what,
+                              strerror(so_error ? so_error : errno));
+            goto fail;
+        }
+    }
+    return RS_OK;
+fail:
+    close(fd);
+    return st;
+}
+
+static rs_status connect_tcp(const rs_binding *b, int64_t deadline, rs_conn **out, rs_error *err)
+{
+    if (b->endpoint[0] == '\0')
+        return rs_error_set(err, RS_ERR_ADDRESS,
+                            "transport: the binding names no port (ncacn_ip_tcp:HOST[PORT])");
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *list = NULL;
+    const char *host = b->host[0] ? b->host : NULL; /* NULL: the loopback address */
+    int gai = getaddrinfo(host, b->endpoint, &hints, &list);
+    if (gai != 0)
+        return rs_error_set(err, RS_ERR_ADDRESS, "transport: cannot resolve '%s': %s",
+                            b->host[0] ? b->host : "localhost", gai_strerror(gai));
+    rs_status st = RS_ERR_CONNECT;
+    for (struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+        char what[PEER_MAX];
+        format_peer(ai->ai_addr, what, sizeof what);
+        int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+        if (fd < 0) {
+            st = rs_error_set(err, RS_ERR_IO, "transport: socket: %s", strerror(errno));
+            continue;
+        }
+        st = connect_fd(fd, ai->ai_addr, ai->ai_addrlen, deadline, what, err);
+        if (st == RS_OK) {
+            rs_error_clear(err); /* an earlier address may have failed */
+            set_nodelay(fd);
+            st = new_conn(fd, RS_PROTSEQ_TCP, what, out, err);
+            break;
+        }
+        if (st == RS_ERR_TIMEOUT)
+            break;
+    }
+    freeaddrinfo(list);
+    return st;
+}
+
+static rs_status connect_lrpc(const rs_binding *b, int64_t deadline, rs_conn **out, rs_error *err)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    rs_status st = lrpc_path(b->endpoint, false, sun.sun_path, sizeof sun.sun_path, err);
+    if (st != RS_OK)
+        return st;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: socket: %s", strerror(errno));
+    st = connect_fd(fd, (struct sockaddr *)&sun, sizeof sun, deadline, sun.sun_path, err);
+    if (st != RS_OK)
+        return st;
+    return new_conn(fd, RS_PROTSEQ_LRPC, "local", out, err);
+}
+
+rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, rs_conn **out, rs_error *err)
+{
+    *out = NULL;
+    if (b->protseq == RS_PROTSEQ_LRPC)
+        return connect_lrpc(b, deadline, out, err);
+    return connect_tcp(b, deadline, out, err);
+}
+
+rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, int64_t deadline, rs_error *err)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            rs_status st = wait_fd(c->fd, POLLOUT, deadline, NULL);
+            if (st == RS_ERR_TIMEOUT)
+                return rs_error_set(err, st, "transport: sending to %s timed out", c->peer);
+            if (st != RS_OK)
+                return rs_error_set(err, st, "transport: waiting to send to %s failed", c->peer);
+            continue;
+        }
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+            return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
+        return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+    }
+    return RS_OK;
+}
+
+/* Reads exactly n bytes into p. *got says how many arrived before a failure. */
+static rs_status read_exact(rs_conn *c, uint8_t *p, size_t n, int64_t deadline, size_t *got, rs_error *err)
+{
+    *got = 0;
+    while (*got < n) {
+        ssize_t r = recv(c->fd, p + *got, n - *got, 0);
+        if (r > 0) {
+            *got += (size_t)r;
+            continue;
+        }
+        if (r == 0)
+            return RS_ERR_CLOSED; /* the caller tells "between PDUs" from "inside one" */
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rs_status st = wait_fd(c->fd, POLLIN, deadline, NULL);
+            if (st == RS_ERR_TIMEOUT)
+                return rs_error_set(err, st, "transport: no data from %s before the deadline (%zu of %zu bytes)",
+                                    c->peer, *got, n);
+            if (st != RS_OK)
+                return rs_error_set(err, st, "transport: waiting for %s failed", c->peer);
+            continue;
+        }
+        if (errno == ECONNRESET)
+            return RS_ERR_CLOSED;
+        return rs_error_set(err, RS_ERR_IO, "transport: recv from %s: %s", c->peer, strerror(errno));
+    }
+    return RS_OK;
+}
+
+rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline, rs_error *err)
+{
+    uint8_t *hdr, *body;
+    size_t got, frag_length;
+    rs_buf_reset(out);
+    rs_status st = rs_buf_extend(out, RS_PDU_HEADER_SIZE, &hdr);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "transport: %s", rs_buf_error(out));
+    st = read_exact(c, hdr, RS_PDU_HEADER_SIZE, deadline, &got, err);
+    if (st == RS_ERR_CLOSED && got == 0)
+        return rs_error_set(err, st, "transport: %s closed the connection", c->peer);
+    if (st == RS_ERR_CLOSED)
+        return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU header "
+                            "(%zu of 16 bytes)", c->peer, got);
+    if (st != RS_OK)
+        return st;
+    st = rs_pdu_peek_length(out, max_pdu, &frag_length);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "transport: from %s: %s", c->peer, rs_buf_error(out));
+    st = rs_buf_extend(out, frag_length - RS_PDU_HEADER_SIZE, &body);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "transport: %s", rs_buf_error(out));
+    st = read_exact(c, body, frag_length - RS_PDU_HEADER_SIZE, deadline, &got, err);
+    if (st == RS_ERR_CLOSED)
+        return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU "
+                            "(%zu of %zu bytes)", c->peer, RS_PDU_HEADER_SIZE + got, frag_length);
+    return st;
+}
+
+rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err)
+{
+    rs_status st = wait_fd(c->fd, POLLIN, deadline, NULL);
+    if (st == RS_ERR_TIMEOUT)
+        return rs_error_set(err, st, "transport: %s sent nothing before the deadline", c->peer);
+    return st;
+}
+
+const char *rs_conn_peer(const rs_conn *c) { return c->peer; }
+int rs_conn_fd(const rs_conn *c) { return c->fd; }
+rs_protseq rs_conn_protseq(const rs_conn *c) { return c->protseq; }
+
+void rs_conn_close(rs_conn *c)
+{
+    if (c == NULL)
+        return;
+    close(c->fd);
+    free(c);
+}
+
+static rs_status listen_tcp(const rs_binding *b, rs_listener *l, rs_error *err)
+{
+    /* Loopback only unless the binding names an address: a class's demo server is not public. */
+    const char *host = b->host[0] ? b->host : "127.0.0.1";
+    const char *port = (b->endpoint[0] && strcmp(b->endpoint, "0") != 0) ? b->endpoint : "0";
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *list = NULL;
+    int gai = getaddrinfo(host, port, &hints, &list);
+    if (gai != 0)
+        return rs_error_set(err, RS_ERR_ADDRESS, "transport: cannot resolve '%s': %s", host, gai_strerror(gai));
+    rs_status st = RS_ERR_ADDRESS;
+    for (struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6)
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+            st = rs_error_set(err, RS_ERR_ADDRESS, "transport: cannot listen on %s port %s: %s", host, port,
+                              strerror(errno));
+            close(fd);
+            continue;
+        }
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        char where[PEER_MAX];
+        getsockname(fd, (struct sockaddr *)&ss, &len);
+        format_peer((struct sockaddr *)&ss, where, sizeof where);
+        /* where is "127.0.0.1:41234" or "[::1]:41234": the port follows the last ':' */
+        const char *colon = strrchr(where, ':');
+        const char *addr_end = colon;
+        const char *addr = where;
+        if (where[0] == '[') {
+            addr = where + 1;
+            addr_end = colon - 1;
+        }
+        snprintf(l->binding, sizeof l->binding, "ncacn_ip_tcp:%.*s[%s]", (int)(addr_end - addr), addr, colon + 1);
+        l->fd = fd;
+        rs_error_clear(err);
+        st = set_nonblocking(fd, err);
+        break;
+    }
+    freeaddrinfo(list);
+    return st;
+}
+
+/* A socket file left by a server that died is removed; one that still answers is in use. */
+static rs_status clear_stale_socket(const char *path, rs_error *err)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return RS_OK;
+    if (!S_ISSOCK(sb.st_mode))
+        return rs_error_set(err, RS_ERR_ADDRESS, "transport: %s exists and is not a socket", path);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: socket: %s", strerror(errno));
+    int alive = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+    close(fd);
+    if (alive)
+        return rs_error_set(err, RS_ERR_ADDRESS, "transport: address in use: a server already listens on %s", path);
+    unlink(path);
+    return RS_OK;
+}
+
+static rs_status listen_lrpc(const rs_binding *b, rs_listener *l, rs_error *err)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    rs_status st = lrpc_path(b->endpoint, true, sun.sun_path, sizeof sun.sun_path, err);
+    if (st == RS_OK)
+        st = clear_stale_socket(sun.sun_path, err);
+    if (st != RS_OK)
+        return st;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: socket: %s", strerror(errno));
+    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+        st = rs_error_set(err, RS_ERR_ADDRESS, "transport: cannot listen on %s: %s", sun.sun_path, strerror(errno));
+        close(fd);
+        return st;
+    }
+    snprintf(l->path, sizeof l->path, "%s", sun.sun_path);
+    snprintf(l->binding, sizeof l->binding, "ncalrpc:[%s]", b->endpoint);
+    l->fd = fd;
+    return set_nonblocking(fd, err);
+}
+
+rs_status rs_listener_open(const rs_binding *b, rs_listener **out, rs_error *err)
+{
+    *out = NULL;
+    rs_listener *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return rs_error_set(err, RS_ERR_NOMEM, "transport: out of memory");
+    l->fd = -1;
+    l->protseq = b->protseq;
+    rs_status st = b->protseq == RS_PROTSEQ_LRPC ? listen_lrpc(b, l, err) : listen_tcp(b, l, err);
+    if (st != RS_OK) {
+        rs_listener_close(l);
+        return st;
+    }
+    *out = l;
+    return RS_OK;
+}
+
+rs_status rs_listener_accept(rs_listener *l, int64_t deadline, rs_conn **out, rs_error *err)
+{
+    *out = NULL;
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+        if (fd >= 0) {
+            char peer[PEER_MAX];
+            rs_status st = set_nonblocking(fd, err);
+            if (st != RS_OK) {
+                close(fd);
+                return st;
+            }
+            format_peer((struct sockaddr *)&ss, peer, sizeof peer);
+            if (l->protseq == RS_PROTSEQ_TCP)
+                set_nodelay(fd);
+            return new_conn(fd, l->protseq, peer, out, err);
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return rs_error_set(err, RS_ERR_IO, "transport: accept: %s", strerror(errno));
+        rs_status st = wait_fd(l->fd, POLLIN, deadline, err);
+        if (st != RS_OK)
+            return st;
+    }
+}
+
+const char *rs_listener_binding(const rs_listener *l) { return l->binding; }
+int rs_listener_fd(const rs_listener *l) { return l->fd; }
+
+void rs_listener_close(rs_listener *l)
+{
+    if (l == NULL)
+        return;
+    if (l->fd >= 0)
+        close(l->fd);
+    if (l->path[0] != '\0')
+        unlink(l->path);
+    free(l);
+}

@@ -1,0 +1,85 @@
+/* transport.h -- the sockets under the RPC runtime: connect, listen, accept, and move whole PDUs.
+ *
+ * A connection carries a byte stream; DCE/RPC cuts it into PDUs by the frag_length in each 16-byte
+ * header. rs_conn_recv_pdu() reads exactly one PDU: the header, a check of its frag_length, then
+ * the rest. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
+ *
+ *     rs_binding b;  rs_conn *c;  rs_error err = {0};
+ *     if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1[4747]", &b) != RS_OK) ...
+ *     if (rs_conn_connect(&b, rs_clock_ns() + 5 * RS_NS_PER_S, &c, &err) != RS_OK)
+ *         fprintf(stderr, "%s\n", err.message);
+ *     rs_conn_send(c, pdu, len, deadline, &err);      // all bytes or an error
+ *     rs_conn_recv_pdu(c, &in, 4280, deadline, &err); // one whole PDU into `in`
+ *     rs_conn_close(c);
+ *
+ * ncalrpc endpoints are Unix sockets: a NAME made of letters, digits, '.', '_' and '-' lives in
+ * $TMPDIR/rpcscope-UID/NAME (the folder is created with mode 0700); an endpoint containing '/' is
+ * used as the path itself. A TCP listener with no address listens on 127.0.0.1 only, and an empty
+ * or "0" endpoint picks a free port (rs_listener_binding() tells which).
+ */
+#ifndef RPCSCOPE_TRANSPORT_H
+#define RPCSCOPE_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binding.h"
+#include "buf.h"
+#include "status.h"
+
+#define RS_NS_PER_MS INT64_C(1000000)
+#define RS_NS_PER_S INT64_C(1000000000)
+
+/* No deadline: wait as long as it takes. */
+#define RS_DEADLINE_NONE INT64_MAX
+
+typedef struct rs_conn rs_conn;
+typedef struct rs_listener rs_listener;
+
+/* The runtime's clock in nanoseconds: monotonic, for deadlines. */
+int64_t rs_clock_ns(void);
+
+/* Connects to the server a binding names (resolving host names, trying each address) by
+ * `deadline` (an rs_clock_ns() time). RS_ERR_CONNECT, RS_ERR_ADDRESS or RS_ERR_TIMEOUT, with the
+ * reason in err, when it cannot. */
+RS_MUST_CHECK rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, rs_conn **out,
+                                        rs_error *err);
+
+/* Writes all `len` bytes by `deadline`. RS_ERR_CLOSED if the peer has gone. */
+RS_MUST_CHECK rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, int64_t deadline,
+                                     rs_error *err);
+
+/* Reads one whole PDU into `out` (which is reset first): the 16-byte header, then the rest of its
+ * frag_length. A frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before anything more
+ * is read or allocated. RS_ERR_CLOSED if the peer closed between PDUs; RS_ERR_TRUNCATED if it
+ * closed inside one; RS_ERR_TIMEOUT at the deadline. */
+RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline,
+                                         rs_error *err);
+
+/* Waits until the connection has bytes to read (or has closed) or the deadline passes:
+ * RS_OK when readable, RS_ERR_TIMEOUT otherwise. */
+RS_MUST_CHECK rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err);
+
+/* "127.0.0.1:53122", "[::1]:53122" or "local": who is at the other end, for logs. */
+const char *rs_conn_peer(const rs_conn *c);
+int rs_conn_fd(const rs_conn *c);
+rs_protseq rs_conn_protseq(const rs_conn *c);
+
+/* Closes the socket and frees the connection. NULL is fine. */
+void rs_conn_close(rs_conn *c);
+
+/* Binds and listens on what a binding names. RS_ERR_ADDRESS (e.g. "address in use") on failure. */
+RS_MUST_CHECK rs_status rs_listener_open(const rs_binding *b, rs_listener **out, rs_error *err);
+
+/* Waits for one connection until `deadline`. RS_ERR_TIMEOUT if none came. */
+RS_MUST_CHECK rs_status rs_listener_accept(rs_listener *l, int64_t deadline, rs_conn **out,
+                                           rs_error *err);
+
+/* The binding clients should use, with the real port: "ncacn_ip_tcp:127.0.0.1[41234]". */
+const char *rs_listener_binding(const rs_listener *l);
+int rs_listener_fd(const rs_listener *l);
+
+/* Stops listening, removes an ncalrpc socket file, frees the listener. NULL is fine. */
+void rs_listener_close(rs_listener *l);
+
+#endif

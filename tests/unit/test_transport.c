@@ -1,0 +1,253 @@
+/* test_transport.c -- real sockets on loopback: whole PDUs, peers that close or stall, ncalrpc.
+ *
+ * Bad input tried: a peer that closes between PDUs, inside a header, inside a body; half a header
+ * and silence; frag_length below 16 and above the limit; a header of another protocol version; a
+ * refused connection; a socket name already in use and a stale socket file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "transport.h"
+
+/* A shutdown PDU (PTYPE 17) of 20 bytes: header and 4 bytes of body, call id 7. */
+static const uint8_t pdu20[20] = {
+    0x05, 0x00,             /* rpc_vers 5, rpc_vers_minor 0 */
+    0x11,                   /* PTYPE shutdown */
+    0x03,                   /* pfc_flags FIRST_FRAG | LAST_FRAG */
+    0x10, 0x00, 0x00, 0x00, /* drep: little-endian, ASCII, IEEE */
+    0x14, 0x00,             /* frag_length 20 */
+    0x00, 0x00,             /* auth_length 0 */
+    0x07, 0x00, 0x00, 0x00, /* call_id 7 */
+    0xde, 0xad, 0xbe, 0xef, /* body */
+};
+
+static int64_t in_ms(int ms) { return rs_clock_ns() + ms * RS_NS_PER_MS; }
+
+/* A listener on a free loopback port and a connected pair: *client and *server. */
+static void tcp_pair(rs_listener **l, rs_conn **client, rs_conn **server)
+{
+    rs_binding b;
+    rs_error err = {0};
+    assert_int_equal(rs_binding_parse("ncacn_ip_tcp:127.0.0.1[0]", &b), RS_OK);
+    assert_int_equal(rs_listener_open(&b, l, &err), RS_OK);
+    assert_int_equal(rs_binding_parse(rs_listener_binding(*l), &b), RS_OK);
+    assert_int_equal(rs_conn_connect(&b, in_ms(2000), client, &err), RS_OK);
+    assert_int_equal(rs_listener_accept(*l, in_ms(2000), server, &err), RS_OK);
+}
+
+static void test_tcp_whole_pdus(void **state)
+{
+    (void)state;
+    rs_listener *l;
+    rs_conn *c, *s;
+    rs_error err = {0};
+    rs_buf in;
+    tcp_pair(&l, &c, &s);
+    unsigned port;
+    rs_binding b;
+    assert_int_equal(rs_binding_parse(rs_listener_binding(l), &b), RS_OK);
+    assert_int_equal(rs_binding_port(&b, &port), RS_OK);
+    assert_true(port > 0);
+    assert_memory_equal(rs_conn_peer(s), "127.0.0.1:", 10);
+
+    /* Two PDUs in one write come out as two PDUs. */
+    uint8_t two[40];
+    memcpy(two, pdu20, 20);
+    memcpy(two + 20, pdu20, 20);
+    two[36] = 0x99; /* first body byte of the second PDU */
+    assert_int_equal(rs_conn_send(c, two, sizeof two, in_ms(2000), &err), RS_OK);
+    rs_buf_init(&in, 65536);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(in.len, 20);
+    assert_memory_equal(in.data, pdu20, 20);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(in.len, 20);
+    assert_int_equal(in.data[16], 0x99);
+
+    /* The client closes between PDUs: a clean close. */
+    rs_conn_close(c);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_ERR_CLOSED);
+    assert_non_null(strstr(err.message, "closed the connection"));
+    rs_buf_free(&in);
+    rs_conn_close(s);
+    rs_listener_close(l);
+}
+
+/* Sends `n` bytes of `bytes` then (optionally) closes; returns what the server's recv says. */
+static rs_status server_reads(const uint8_t *bytes, size_t n, bool then_close, size_t max_pdu,
+                              int deadline_ms, rs_error *err)
+{
+    rs_listener *l;
+    rs_conn *c, *s;
+    rs_buf in;
+    tcp_pair(&l, &c, &s);
+    assert_int_equal(rs_conn_send(c, bytes, n, in_ms(2000), err), RS_OK);
+    if (then_close) {
+        rs_conn_close(c);
+        c = NULL;
+    }
+    rs_buf_init(&in, 65536);
+    rs_status st = rs_conn_recv_pdu(s, &in, max_pdu, in_ms(deadline_ms), err);
+    rs_buf_free(&in);
+    rs_conn_close(c);
+    rs_conn_close(s);
+    rs_listener_close(l);
+    return st;
+}
+
+static void test_peer_closes_inside_a_pdu(void **state)
+{
+    (void)state;
+    for (size_t cut = 1; cut < sizeof pdu20; cut++) {
+        rs_error err = {0};
+        assert_int_equal(server_reads(pdu20, cut, true, 4280, 2000, &err), RS_ERR_TRUNCATED);
+        assert_non_null(strstr(err.message, "inside a PDU"));
+    }
+}
+
+static void test_half_a_header_and_silence_times_out(void **state)
+{
+    (void)state;
+    rs_error err = {0};
+    int64_t start = rs_clock_ns();
+    assert_int_equal(server_reads(pdu20, 8, false, 4280, 200, &err), RS_ERR_TIMEOUT);
+    assert_true(rs_clock_ns() - start >= 200 * RS_NS_PER_MS);
+    assert_non_null(strstr(err.message, "8 of 16 bytes"));
+}
+
+static void test_bad_headers_are_refused_before_reading_on(void **state)
+{
+    (void)state;
+    uint8_t bad[20];
+    rs_error err = {0};
+
+    memcpy(bad, pdu20, sizeof bad);
+    bad[8] = 8; /* frag_length 8: shorter than its own header */
+    assert_int_equal(server_reads(bad, sizeof bad, false, 4280, 2000, &err), RS_ERR_PROTOCOL);
+
+    memset(&err, 0, sizeof err);
+    memcpy(bad, pdu20, sizeof bad);
+    bad[8] = 0xff; /* frag_length 0x10ff = 4351, above a 4280-byte limit */
+    bad[9] = 0x10;
+    assert_int_equal(server_reads(bad, sizeof bad, false, 4280, 2000, &err), RS_ERR_PROTOCOL);
+    assert_non_null(strstr(err.message, "4280"));
+
+    memset(&err, 0, sizeof err);
+    memcpy(bad, pdu20, sizeof bad);
+    bad[0] = 4; /* rpc_vers 4 is the connectionless protocol's era, not ours */
+    assert_int_not_equal(server_reads(bad, sizeof bad, false, 4280, 2000, &err), RS_OK);
+}
+
+static void test_big_endian_length(void **state)
+{
+    (void)state;
+    uint8_t be[20];
+    memcpy(be, pdu20, sizeof be);
+    be[4] = 0x00; /* drep: big-endian integers */
+    be[8] = 0x00; /* frag_length 20, big-endian */
+    be[9] = 0x14;
+    rs_error err = {0};
+    assert_int_equal(server_reads(be, sizeof be, false, 4280, 2000, &err), RS_OK);
+}
+
+static void test_refused_and_accept_timeout(void **state)
+{
+    (void)state;
+    rs_listener *l;
+    rs_conn *c = NULL;
+    rs_binding b;
+    rs_error err = {0};
+    char text[RS_BINDING_STRLEN];
+    assert_int_equal(rs_binding_parse("ncacn_ip_tcp:127.0.0.1[0]", &b), RS_OK);
+    assert_int_equal(rs_listener_open(&b, &l, &err), RS_OK);
+    snprintf(text, sizeof text, "%s", rs_listener_binding(l));
+    assert_int_equal(rs_listener_accept(l, in_ms(50), &c, &err), RS_ERR_TIMEOUT);
+    assert_null(c);
+    rs_listener_close(l); /* nobody listens on that port any more */
+
+    memset(&err, 0, sizeof err);
+    assert_int_equal(rs_binding_parse(text, &b), RS_OK);
+    assert_int_equal(rs_conn_connect(&b, in_ms(2000), &c, &err), RS_ERR_CONNECT);
+    assert_null(c);
+    assert_non_null(strstr(err.message, "Connection refused"));
+
+    memset(&err, 0, sizeof err);
+    assert_int_equal(rs_binding_parse("ncacn_ip_tcp:127.0.0.1", &b), RS_OK);
+    assert_int_equal(rs_conn_connect(&b, in_ms(2000), &c, &err), RS_ERR_ADDRESS);
+    assert_non_null(strstr(err.message, "no port"));
+}
+
+static void test_lrpc(void **state)
+{
+    (void)state;
+    char text[128];
+    rs_binding b;
+    rs_listener *l, *l2;
+    rs_conn *c, *s;
+    rs_error err = {0};
+    rs_buf in;
+    snprintf(text, sizeof text, "ncalrpc:[test-transport-%d]", (int)getpid());
+    assert_int_equal(rs_binding_parse(text, &b), RS_OK);
+    assert_int_equal(rs_listener_open(&b, &l, &err), RS_OK);
+    assert_string_equal(rs_listener_binding(l), text);
+
+    assert_int_equal(rs_conn_connect(&b, in_ms(2000), &c, &err), RS_OK);
+    assert_int_equal(rs_listener_accept(l, in_ms(2000), &s, &err), RS_OK);
+    assert_int_equal(rs_conn_protseq(s), RS_PROTSEQ_LRPC);
+    assert_int_equal(rs_conn_send(c, pdu20, sizeof pdu20, in_ms(2000), &err), RS_OK);
+    rs_buf_init(&in, 4280);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_memory_equal(in.data, pdu20, sizeof pdu20);
+    rs_buf_free(&in);
+    rs_conn_close(c);
+    rs_conn_close(s);
+
+    /* A second server on the same name is refused: the first still answers. */
+    assert_int_equal(rs_listener_open(&b, &l2, &err), RS_ERR_ADDRESS);
+    assert_non_null(strstr(err.message, "address in use"));
+    rs_listener_close(l);
+    memset(&err, 0, sizeof err);
+
+    /* A socket file left behind by a dead server is taken over. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test-transport-stale-%d.sock", (int)getpid());
+    snprintf(text, sizeof text, "ncalrpc:[%s]", path);
+    assert_int_equal(rs_binding_parse(text, &b), RS_OK);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+    close(fd); /* the file stays, and nobody answers on it */
+    assert_int_equal(rs_listener_open(&b, &l, &err), RS_OK);
+    rs_listener_close(l);
+    struct stat sb;
+    assert_int_not_equal(stat(path, &sb), 0); /* close removed it */
+
+    memset(&err, 0, sizeof err);
+    assert_int_equal(rs_binding_parse("ncalrpc:[../escape]", &b), RS_OK);
+    assert_int_equal(rs_listener_open(&b, &l, &err), RS_ERR_ADDRESS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tcp_whole_pdus),
+        cmocka_unit_test(test_peer_closes_inside_a_pdu),
+        cmocka_unit_test(test_half_a_header_and_silence_times_out),
+        cmocka_unit_test(test_bad_headers_are_refused_before_reading_on),
+        cmocka_unit_test(test_big_endian_length),
+        cmocka_unit_test(test_refused_and_accept_timeout),
+        cmocka_unit_test(test_lrpc),
+    };
+    return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
+}
