@@ -448,10 +448,31 @@ static struct rs_ndr_block *block_new(size_t size)
     return b;
 }
 
+/* Separate-blocks mode: one malloc() per value, remembered so it can be freed or handed over. */
+static void *mem_alloc_separate(rs_ndr_mem *m, size_t size)
+{
+    if (m->single_count == m->single_cap) {
+        size_t cap = m->single_cap ? m->single_cap * 2 : 16;
+        void **grown = realloc(m->singles, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        m->singles = grown;
+        m->single_cap = cap;
+    }
+    void *p = malloc(size);
+    if (p != NULL) {
+        m->singles[m->single_count++] = p;
+        m->bytes += size;
+    }
+    return p;
+}
+
 /* `size` bytes aligned for any type, or NULL when malloc fails. The head block is the one being
  * filled; a big object gets its own block behind the head so the head's room is not wasted. */
 static void *mem_alloc(rs_ndr_mem *m, size_t size)
 {
+    if (m->separate)
+        return mem_alloc_separate(m, size);
     size_t rounded = (size + MEM_ALIGN - 1) / MEM_ALIGN * MEM_ALIGN; /* size <= SIZE_MAX / 2 */
     struct rs_ndr_block *head = m->blocks;
 
@@ -485,6 +506,11 @@ void rs_ndr_mem_free(rs_ndr_mem *m)
         b = next;
     }
     m->blocks = NULL;
+    for (size_t i = 0; i < m->single_count; i++)
+        free(m->singles[i]);
+    free(m->singles);
+    m->singles = NULL;
+    m->single_count = m->single_cap = 0;
     m->bytes = 0;
 }
 
@@ -519,10 +545,33 @@ rs_status rs_ndr_alloc(rs_ndr *ndr, const char *name, size_t size, void **out)
     return ndr_alloc(ndr, name, size, true, out);
 }
 
+void rs_ndr_set_separate_blocks(rs_ndr *ndr)
+{
+    ndr->mem.separate = true;
+}
+
+rs_status rs_ndr_release(rs_ndr *ndr)
+{
+    rs_status st = usable(ndr, RS_NDR_DECODE);
+    if (st != RS_OK)
+        return st;
+    if (!ndr->mem.separate)
+        return rs_ndr_fail(ndr, RS_ERR_INVALID_ARG,
+                           "ndr: rs_ndr_release() needs rs_ndr_set_separate_blocks() before decoding");
+    if (ndr->item_count != 0)
+        return rs_ndr_fail(ndr, RS_ERR_INVALID_ARG,
+                           "ndr: %zu referents are still queued: call rs_ndr_flush() first",
+                           ndr->item_count);
+    free(ndr->mem.singles); /* the values themselves now belong to the caller */
+    ndr->mem.singles = NULL;
+    ndr->mem.single_count = ndr->mem.single_cap = 0;
+    ndr->mem.bytes = 0;
+    return RS_OK;
+}
+
 rs_status rs_ndr_take(rs_ndr *ndr, rs_ndr_mem *mem)
 {
-    mem->blocks = NULL;
-    mem->bytes = 0;
+    memset(mem, 0, sizeof *mem);
     rs_status st = usable(ndr, RS_NDR_DECODE);
     if (st != RS_OK)
         return st;
@@ -531,8 +580,9 @@ rs_status rs_ndr_take(rs_ndr *ndr, rs_ndr_mem *mem)
                            "ndr: %zu referents are still queued: call rs_ndr_flush() first",
                            ndr->item_count);
     *mem = ndr->mem;
-    ndr->mem.blocks = NULL;
-    ndr->mem.bytes = 0;
+    bool separate = ndr->mem.separate;
+    memset(&ndr->mem, 0, sizeof ndr->mem);
+    ndr->mem.separate = separate;
     return RS_OK;
 }
 

@@ -238,10 +238,14 @@ rs_ndr_field rs_ndr_layout_at(const rs_ndr_layout *l, size_t i);
 
 struct rs_ndr_block;
 
-/* Everything one decode allocated, released at once by rs_ndr_mem_free(). */
+/* Everything one decode allocated, released at once by rs_ndr_mem_free(). Normally arena blocks;
+ * in separate-blocks mode (rs_ndr_set_separate_blocks()) one malloc() per value instead. */
 typedef struct rs_ndr_mem {
     struct rs_ndr_block *blocks;
-    size_t bytes; /* bytes handed out (what counts against limits.max_alloc) */
+    size_t bytes;    /* bytes handed out (what counts against limits.max_alloc) */
+    bool separate;   /* each value is its own malloc() block, listed in `singles` */
+    void **singles;
+    size_t single_count, single_cap;
 } rs_ndr_mem;
 
 void rs_ndr_mem_free(rs_ndr_mem *m);
@@ -352,6 +356,18 @@ size_t rs_ndr_remaining(const rs_ndr *ndr);
  * RS_ERR_INVALID_ARG if referents are still waiting for rs_ndr_flush(); the stream's failure if
  * it failed. On any error *mem is left empty. */
 RS_MUST_CHECK rs_status rs_ndr_take(rs_ndr *ndr, rs_ndr_mem *mem);
+
+/* Makes every value this decode allocates its own malloc() block, so that rs_ndr_release() can
+ * hand them to the caller one by one. For client stubs: the [out] data a call returns belongs to
+ * the caller, who frees each pointer with free() (MIDL's midl_user_free). Call before the first get;
+ * until rs_ndr_release() the stream still owns everything and rs_ndr_free() frees it all. */
+void rs_ndr_set_separate_blocks(rs_ndr *ndr);
+
+/* After a successful decode in separate-blocks mode: the caller now owns every value the decode
+ * allocated (free() each one), and the stream forgets them. RS_ERR_INVALID_ARG if the stream is
+ * not in that mode or referents still wait for rs_ndr_flush(); the stream's failure if it failed
+ * (and then the stream keeps everything, to free it in rs_ndr_free()). */
+RS_MUST_CHECK rs_status rs_ndr_release(rs_ndr *ndr);
 
 /* `size` zeroed bytes, aligned for any C type, owned by the stream like everything it decodes
  * (*out is NULL for size 0). RS_ERR_LIMIT past limits.max_alloc; `name` is for that message.

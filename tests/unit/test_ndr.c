@@ -660,6 +660,40 @@ static void test_string_hello_world(void **state)
     check_cuts(hello_wire, sizeof hello_wire, RS_LE, decode_hello);
 }
 
+/* Separate-blocks mode (client stubs): after rs_ndr_release() each value is the caller's, freed
+ * with free(); before it, or after a failure, the stream frees everything (ASan checks both). */
+static void test_separate_blocks_belong_to_the_caller(void **state)
+{
+    (void)state;
+    dec d;
+    char *s = NULL, *t = NULL;
+    uint8_t two[2 * sizeof hello_wire];
+    memcpy(two, hello_wire, sizeof hello_wire);
+    memcpy(two + sizeof hello_wire, hello_wire, sizeof hello_wire); /* misaligned: never valid */
+    dec_begin(&d, two, sizeof two, RS_LE);
+    rs_ndr_set_separate_blocks(&d.ndr);
+    assert_int_equal(rs_ndr_get_string(&d.ndr, "a", &s), RS_OK);
+    assert_int_equal(rs_ndr_release(&d.ndr), RS_OK);
+    dec_end(&d);
+    assert_string_equal(s, "hello, world"); /* still valid after the stream is gone */
+    free(s);
+
+    /* A failure part-way: the first string was allocated, the second does not decode. */
+    dec_begin(&d, two, sizeof two - 3, RS_LE);
+    rs_ndr_set_separate_blocks(&d.ndr);
+    s = NULL;
+    assert_int_equal(rs_ndr_get_string(&d.ndr, "a", &s), RS_OK);
+    assert_int_not_equal(rs_ndr_get_string(&d.ndr, "b", &t), RS_OK);
+    assert_int_not_equal(rs_ndr_release(&d.ndr), RS_OK); /* nothing is handed over */
+    dec_end(&d);                                         /* ... and everything is freed */
+
+    /* release without the mode is refused */
+    dec_begin(&d, hello_wire, sizeof hello_wire, RS_LE);
+    assert_int_equal(rs_ndr_get_string(&d.ndr, "a", &s), RS_OK);
+    assert_int_equal(rs_ndr_release(&d.ndr), RS_ERR_INVALID_ARG);
+    dec_end(&d);
+}
+
 static void test_string_empty_and_big_endian(void **state)
 {
     (void)state;
@@ -1762,6 +1796,7 @@ int main(void)
         cmocka_unit_test(test_stream_starts_at_stub_data),
         cmocka_unit_test(test_wrong_direction_and_sticky_failure),
         cmocka_unit_test(test_string_hello_world),
+        cmocka_unit_test(test_separate_blocks_belong_to_the_caller),
         cmocka_unit_test(test_string_empty_and_big_endian),
         cmocka_unit_test(test_wstring),
         cmocka_unit_test(test_string_lies),
