@@ -50,6 +50,8 @@ $(shell mkdir -p $(BUILD_ROOT))
 
 PKG_MODULES := cmocka:libcmocka-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
                SDL2_image:libsdl2-image-dev
+# command : Debian package, for the programs tests run (tshark judges our bytes as Wireshark does).
+COMMANDS    := tshark:tshark
 
 .PHONY: deps
 deps:
@@ -57,6 +59,9 @@ deps:
 	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
 	for m in $(PKG_MODULES); do \
 	    pkg-config --exists "$${m%%:*}" 2>/dev/null || missing="$$missing $${m#*:}"; \
+	done; \
+	for c in $(COMMANDS); do \
+	    command -v "$${c%%:*}" >/dev/null 2>&1 || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "make: installing missing packages:$$missing"; \
@@ -75,9 +80,6 @@ CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 LIB_SRC := $(wildcard rpc/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/librpcscope.a
-
-.PHONY: all
-all: $(LIB) $(RPCIDL) tests
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -100,6 +102,20 @@ $(BUILD)/obj/rpc/idl/%.o: rpc/idl/%.c | deps
 $(BUILD)/rpcidl: $(BUILD)/obj/rpc/idl/main.o $(IDL_OBJ) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# ---- rpcscope, the simulator (sim/) ---------------------------------------------------------------
+# sim/main.c is the command; the other sim/ files are shared with the simulator's unit tests.
+
+SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+RPCSCOPE := $(if $(wildcard sim/main.c),$(BUILD)/rpcscope)
+
+$(BUILD)/obj/sim/%.o: sim/%.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Isim -c $< -o $@
+
+$(BUILD)/rpcscope: $(BUILD)/obj/sim/main.o $(SIM_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
 
@@ -111,7 +127,12 @@ tests: $(UNIT_BIN)
 
 $(BUILD)/obj/tests/%.o: tests/%.c | deps
 	@mkdir -p $(@D)
-	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl $(CMOCKA_CFLAGS) -c $< -o $@
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl -Isim $(CMOCKA_CFLAGS) -c $< -o $@
+
+# The simulator's tests link its modules.
+$(BUILD)/tests/test_sim_%: $(BUILD)/obj/tests/unit/test_sim_%.o $(SIM_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 # The IDL compiler's tests link its stages too (the more specific pattern wins).
 $(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB)
@@ -121,6 +142,9 @@ $(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
+.PHONY: all
+all: $(LIB) $(RPCIDL) $(RPCSCOPE) tests
 
 .PHONY: test
 test: $(UNIT_BIN) $(LIB)
