@@ -358,7 +358,8 @@ static bool grow_cap(size_t *cap, size_t want, size_t first, size_t max)
     return true;
 }
 
-/* Appends one entry; RS_ERR_LIMIT when the layout's bounds are reached. */
+/* Tells the observer (if any) about one entry, then appends it to the layout (if any);
+ * RS_ERR_LIMIT when the layout's bounds are reached. Callers test ndr->recording first. */
 static rs_status record(rs_ndr *ndr, const char *name, const char *type, rs_ndr_role role,
                         size_t offset, size_t length, uint32_t count)
 {
@@ -366,6 +367,19 @@ static rs_status record(rs_ndr *ndr, const char *name, const char *type, rs_ndr_
     char full[RS_NDR_PATH_MAX];
     size_t name_len = strlen(full_name(ndr, name, full)) + 1;
 
+    if (ndr->observer != NULL) {
+        rs_ndr_field f = {
+            .name = full,
+            .type = type,
+            .offset = offset,
+            .length = length,
+            .count = count,
+            .role = role,
+        };
+        ndr->observer(ndr, &f, ndr->buf->data + offset, ndr->observer_ctx);
+    }
+    if (l == NULL)
+        return RS_OK;
     if (l->count >= l->max_entries)
         return fail_at(ndr, RS_ERR_LIMIT, name, "the layout is full: it holds at most %zu entries",
                        l->max_entries);
@@ -686,6 +700,14 @@ void rs_ndr_set_limits(rs_ndr *ndr, const rs_ndr_limits *limits)
 void rs_ndr_set_layout(rs_ndr *ndr, rs_ndr_layout *l)
 {
     ndr->layout = l;
+    ndr->recording = ndr->layout != NULL || ndr->observer != NULL;
+}
+
+void rs_ndr_set_observer(rs_ndr *ndr, rs_ndr_observer fn, void *ctx)
+{
+    ndr->observer = fn;
+    ndr->observer_ctx = ctx;
+    ndr->recording = ndr->layout != NULL || ndr->observer != NULL;
 }
 
 size_t rs_ndr_offset(const rs_ndr *ndr)
@@ -739,7 +761,7 @@ rs_status rs_ndr_align(rs_ndr *ndr, unsigned n)
                                              : rs_buf_skip(ndr->buf, pad);
     if (st != RS_OK)
         return buf_failed(ndr, st, "", align_type(n));
-    if (ndr->layout != NULL)
+    if (ndr->recording)
         return record(ndr, "", align_type(n), RS_NDR_ROLE_PADDING, at, pad, (uint32_t)pad);
     return RS_OK;
 }
@@ -782,7 +804,7 @@ static rs_status put_value(rs_ndr *ndr, const char *name, size_t size, const cha
         return buf_failed(ndr, st, name, type);
     memset(p, 0, pad);
     store_bits(p + pad, size, ndr->endian, bits);
-    if (ndr->layout != NULL)
+    if (ndr->recording)
         return record_aligned(ndr, name, type, role, at, pad, size, size, 1);
     return RS_OK;
 }
@@ -801,7 +823,7 @@ static rs_status get_value(rs_ndr *ndr, const char *name, size_t size, const cha
     if (st != RS_OK)
         return buf_failed(ndr, st, name, type);
     *bits = load_bits(p + pad, size, ndr->endian);
-    if (ndr->layout != NULL)
+    if (ndr->recording)
         return record_aligned(ndr, name, type, role, at, pad, size, size, 1);
     return RS_OK;
 }
@@ -1199,7 +1221,7 @@ static rs_status put_block(rs_ndr *ndr, const char *name, rs_ndr_prim t, const c
         return buf_failed(ndr, st, name, type);
     memset(p, 0, pad);
     encode_elems(p + pad, elems, n, t, ndr->endian);
-    if (ndr->layout != NULL)
+    if (ndr->recording)
         return record_aligned(ndr, name, type, RS_NDR_ROLE_DATA, at, pad, ws, bytes, n);
     return RS_OK;
 }
@@ -1237,7 +1259,7 @@ static rs_status get_block(rs_ndr *ndr, const char *name, rs_ndr_prim t, const c
         }
     }
     decode_elems(elems, p, n, t, ndr->endian);
-    if (ndr->layout != NULL)
+    if (ndr->recording)
         return record_aligned(ndr, name, type, RS_NDR_ROLE_DATA, at, pad, ws, bytes, n);
     return RS_OK;
 }
@@ -2013,7 +2035,7 @@ rs_status rs_ndr_put_context_handle(rs_ndr *ndr, const char *name, const rs_ndr_
         if (st != RS_OK)
             st = buf_failed(ndr, st, "uuid", "uuid");
     }
-    if (st == RS_OK && ndr->layout != NULL)
+    if (st == RS_OK && ndr->recording)
         st = record(ndr, "uuid", "uuid", RS_NDR_ROLE_DATA, at, RS_UUID_WIRE_SIZE, 1);
     if (st == RS_OK)
         st = rs_ndr_leave(ndr);
@@ -2037,7 +2059,7 @@ rs_status rs_ndr_get_context_handle(rs_ndr *ndr, const char *name, rs_ndr_contex
         if (st != RS_OK)
             st = buf_failed(ndr, st, "uuid", "uuid");
     }
-    if (st == RS_OK && ndr->layout != NULL)
+    if (st == RS_OK && ndr->recording)
         st = record(ndr, "uuid", "uuid", RS_NDR_ROLE_DATA, at, RS_UUID_WIRE_SIZE, 1);
     if (st == RS_OK)
         st = rs_ndr_leave(ndr);

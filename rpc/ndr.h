@@ -273,6 +273,10 @@ typedef rs_status (*rs_ndr_put_fn)(rs_ndr *ndr, const char *name, const void *ob
  * RS_NDR_SIZE_FROM_WIRE, the slot (the address of the T * to set). */
 typedef rs_status (*rs_ndr_get_fn)(rs_ndr *ndr, const char *name, void *obj);
 
+/* Told about one field as the stream writes or reads it (see rs_ndr_set_observer()). */
+typedef void (*rs_ndr_observer)(const rs_ndr *ndr, const rs_ndr_field *field, const uint8_t *bytes,
+                                void *ctx);
+
 struct rs_ndr_item;
 struct rs_ndr_run;
 struct rs_ndr_fullptr;
@@ -282,7 +286,10 @@ struct rs_ndr {
     rs_endian endian;      /* the byte order written, or the one the drep announced */
     rs_ndr_dir dir;
     rs_ndr_limits limits;
-    rs_ndr_layout *layout; /* NULL: nothing is recorded (the cost is one branch) */
+    rs_ndr_layout *layout; /* NULL: nothing is recorded */
+    rs_ndr_observer observer; /* NULL: nobody is told */
+    void *observer_ctx;
+    bool recording;        /* layout or observer set: the one branch taken per field when not */
     void *user;            /* for the generated stubs' callbacks; the stream never touches it */
 
     uint32_t next_referent_id; /* the id the next new referent gets */
@@ -333,6 +340,22 @@ void rs_ndr_set_limits(rs_ndr *ndr, const rs_ndr_limits *limits);
 
 /* Records every field into `l` from now on (NULL stops recording). */
 void rs_ndr_set_layout(rs_ndr *ndr, rs_ndr_layout *l);
+
+/* From now on, calls fn(ndr, field, bytes, ctx) for every field the stream writes or reads --
+ * the same entries a layout records, padding included, in the same order -- with or without a
+ * layout (NULL stops it). `bytes` points at the field's field->length bytes in the stub data.
+ * The field's name and `bytes` are valid only during the call (an encode buffer may grow after
+ * it), and fn must not use the stream. A put or get that fails reports nothing for its field.
+ * The runtime uses it to turn each field into a trace event, without ndr knowing about tracing:
+ *
+ *     static void on_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes,
+ *                          void *ctx)
+ *     {   // an NDR_PUT event when ndr->dir is RS_NDR_ENCODE, NDR_GET otherwise
+ *         printf("%s %s at %zu: %zu bytes\n", rs_ndr_role_name(f->role), f->name, f->offset,
+ *                f->length);
+ *     }
+ *     rs_ndr_set_observer(&ndr, on_field, NULL);                                             */
+void rs_ndr_set_observer(rs_ndr *ndr, rs_ndr_observer fn, void *ctx);
 
 /* The first failure, or RS_OK. */
 static inline rs_status rs_ndr_status(const rs_ndr *ndr) { return ndr->status; }

@@ -6,6 +6,7 @@
  * buf.h     the bounds-checked byte buffer     ndr.h   NDR 2.0 marshalling and its layout record
  * pdu.h     connection-oriented PDUs: encode, decode, fragment, reassemble
  * binding.h string bindings                     transport.h  sockets that carry whole PDUs
+ * trace.h   the instrumentation hook: events, sinks, the step gate, the record format
  */
 #ifndef RPCSCOPE_H
 #define RPCSCOPE_H
@@ -17,5 +18,6 @@
 #include "pdu.h"
 #include "binding.h"
 #include "transport.h"
+#include "trace.h"
 
 #endif

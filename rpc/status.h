@@ -30,8 +30,8 @@
     XX(ERR_ENUM_RANGE, "an enum value does not fit the 16-bit NDR enum range 0..0x7FFF")           \
     XX(ERR_NULL_REF, "a [ref] pointer is NULL")                                                    \
     XX(ERR_UNSUPPORTED_DREP, "the data representation (drep) is not supported")                    \
-    XX(ERR_PROTOCOL, "the PDU violates the DCE/RPC connection-oriented protocol")                  \
-    XX(ERR_VERSION, "the PDU has an RPC protocol version other than 5.0 or 5.1")                   \
+    XX(ERR_PROTOCOL, "the bytes break the protocol or format they claim to follow")                  \
+    XX(ERR_VERSION, "an unsupported protocol or format version")                   \
     XX(ERR_REASSEMBLY, "the fragments of a call do not fit together")                              \
     XX(ERR_UNSUPPORTED, "not supported by this implementation")                                    \
     XX(ERR_TIMEOUT, "the operation timed out")                                                     \

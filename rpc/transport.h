@@ -36,7 +36,8 @@
 typedef struct rs_conn rs_conn;
 typedef struct rs_listener rs_listener;
 
-/* The runtime's clock in nanoseconds: monotonic, for deadlines. */
+/* The runtime's clock in nanoseconds, for deadlines: monotonic, and standing still while the
+ * process waits at a trace step gate (it is rs_trace_clock_ns()). */
 int64_t rs_clock_ns(void);
 
 /* Connects to the server a binding names (resolving host names, trying each address) by

@@ -1,0 +1,976 @@
+/* trace.c -- the instrumentation hook: the event names, the stream format, the sinks, the step
+ * gate and the clock that stands still while the process waits at it. See trace.h.
+ *
+ * One mutex (sink.lock) orders everything a sink sees: it is held while a seq is given out, the
+ * record is written, and -- in step mode -- while the process waits for the release. So records
+ * never interleave, a stream is in seq order, and only one thread waits at the gate while the
+ * others queue behind it. The clock has its own small lock, so that reading the time never waits
+ * for the gate, and so does the last error. Lock order: sink.lock, then clock_lock or error_lock.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(RS_TRACE_RECORD_MIN == 65, "trace.h documents the smallest record as 65 bytes");
+_Static_assert(RS_TRACE_FIXED_SIZE - RS_TRACE_LENGTH_SIZE +
+                       RS_TRACE_STRING_COUNT * (2 + RS_TRACE_STRING_MAX) + 1 + 4 +
+                       RS_TRACE_BYTES_MAX <= RS_TRACE_RECORD_MAX,
+               "the largest record an encoder writes is one every reader accepts");
+
+#define NS_PER_S INT64_C(1000000000)
+#define PREAMBLE_MAGIC "RSTR"
+#define PREAMBLE_MAGIC_SIZE 4
+
+_Atomic bool rs_trace_active = false;
+
+/* ---- names ----------------------------------------------------------------------------------- */
+
+struct kind_info {
+    const char *name;
+    rs_trace_layer layer;
+    const char *text;
+};
+
+static const struct kind_info kinds[RS_TRACE_KIND_COUNT] = {
+#define RS_TRACE_KIND_INFO(name, layer, text)                                                       \
+    [RS_TRACE_##name] = {#name, RS_TRACE_LAYER_##layer, text},
+    RS_TRACE_KIND_TABLE(RS_TRACE_KIND_INFO)
+#undef RS_TRACE_KIND_INFO
+};
+
+static const char *const layer_names[] = {
+    [RS_TRACE_LAYER_APPLICATION] = "application",
+    [RS_TRACE_LAYER_STUB] = "stub",
+    [RS_TRACE_LAYER_RUNTIME] = "runtime",
+    [RS_TRACE_LAYER_TRANSPORT] = "transport",
+};
+#define LAYER_LAST RS_TRACE_LAYER_TRANSPORT
+
+static const char *const role_names[] = {
+    [RS_TRACE_ROLE_CLIENT] = "client",
+    [RS_TRACE_ROLE_SERVER] = "server",
+};
+#define ROLE_LAST RS_TRACE_ROLE_SERVER
+
+static bool kind_valid(unsigned k)
+{
+    return k > RS_TRACE_KIND_NONE && k < RS_TRACE_KIND_COUNT;
+}
+
+static bool layer_valid(unsigned l)
+{
+    return l >= RS_TRACE_LAYER_APPLICATION && l <= LAYER_LAST;
+}
+
+/* 0 is allowed: an event reported outside any call, by a thread that set no role. */
+static bool role_valid(unsigned r)
+{
+    return r <= ROLE_LAST;
+}
+
+const char *rs_trace_kind_name(rs_trace_kind k)
+{
+    return kind_valid((unsigned)k) ? kinds[k].name : "?";
+}
+
+const char *rs_trace_kind_text(rs_trace_kind k)
+{
+    return kind_valid((unsigned)k) ? kinds[k].text : "?";
+}
+
+rs_trace_layer rs_trace_kind_layer(rs_trace_kind k)
+{
+    return kind_valid((unsigned)k) ? kinds[k].layer : (rs_trace_layer)0;
+}
+
+const char *rs_trace_layer_name(rs_trace_layer l)
+{
+    return layer_valid((unsigned)l) ? layer_names[l] : "?";
+}
+
+const char *rs_trace_role_name(rs_trace_role r)
+{
+    return (unsigned)r >= RS_TRACE_ROLE_CLIENT && (unsigned)r <= ROLE_LAST ? role_names[r] : "?";
+}
+
+/* ---- the stream format ----------------------------------------------------------------------- */
+
+rs_status rs_trace_put_preamble(rs_buf *out)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(out, RS_TRACE_PREAMBLE_SIZE, &p);
+    if (st != RS_OK)
+        return st;
+    memcpy(p, PREAMBLE_MAGIC, PREAMBLE_MAGIC_SIZE);
+    rs_store_u16(p + 4, RS_LE, RS_TRACE_VERSION);
+    rs_store_u16(p + 6, RS_LE, 0); /* reserved */
+    return RS_OK;
+}
+
+rs_status rs_trace_get_preamble(rs_buf *in)
+{
+    size_t left = rs_buf_remaining(in);
+    if (left < RS_TRACE_PREAMBLE_SIZE)
+        return rs_buf_fail(in, RS_ERR_TRUNCATED,
+                           "trace: a stream begins with an %d-byte preamble; only %zu bytes at "
+                           "offset 0x%zx",
+                           RS_TRACE_PREAMBLE_SIZE, left, in->pos);
+    const uint8_t *p = in->data + in->pos;
+    if (memcmp(p, PREAMBLE_MAGIC, PREAMBLE_MAGIC_SIZE) != 0)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the stream begins with %02x %02x %02x %02x, not \"RSTR\": it "
+                           "is not an rpcscope trace",
+                           p[0], p[1], p[2], p[3]);
+    unsigned version = rs_load_u16(p + 4, RS_LE), reserved = rs_load_u16(p + 6, RS_LE);
+    if (version != RS_TRACE_VERSION)
+        return rs_buf_fail(in, RS_ERR_VERSION,
+                           "trace: the stream is in format version %u; this reader knows only "
+                           "version %d",
+                           version, RS_TRACE_VERSION);
+    if (reserved != 0)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the preamble's reserved field is 0x%04x; version %d has 0 there",
+                           reserved, RS_TRACE_VERSION);
+    in->pos += RS_TRACE_PREAMBLE_SIZE;
+    return RS_OK;
+}
+
+/* The bytes of `s` an encoder writes: all of it, or the first RS_TRACE_STRING_MAX cut back to the
+ * start of a UTF-8 character, so that a cut never leaves half a character behind. */
+static size_t string_cut(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    size_t n = strnlen(s, RS_TRACE_STRING_MAX + 1);
+    if (n <= RS_TRACE_STRING_MAX)
+        return n;
+    n = RS_TRACE_STRING_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) /* s[n] continues a character */
+        n--;
+    return n;
+}
+
+rs_status rs_trace_encode(const rs_trace_event *ev, rs_buf *out)
+{
+    unsigned layer = ev->layer != 0 ? (unsigned)ev->layer : (unsigned)rs_trace_kind_layer(ev->kind);
+    if (!kind_valid((unsigned)ev->kind))
+        return rs_buf_fail(out, RS_ERR_INVALID_ARG,
+                           "trace: cannot encode kind %u: it is not in the table",
+                           (unsigned)ev->kind);
+    if (!layer_valid(layer))
+        return rs_buf_fail(out, RS_ERR_INVALID_ARG, "trace: cannot encode layer %u", layer);
+    if (!role_valid((unsigned)ev->role))
+        return rs_buf_fail(out, RS_ERR_INVALID_ARG, "trace: cannot encode role %u",
+                           (unsigned)ev->role);
+    if (ev->flags & ~RS_TRACE_FLAGS_KNOWN)
+        return rs_buf_fail(out, RS_ERR_INVALID_ARG, "trace: cannot encode flags 0x%02x",
+                           (unsigned)ev->flags);
+    if (ev->bytes_len > 0 && ev->bytes == NULL)
+        return rs_buf_fail(out, RS_ERR_INVALID_ARG, "trace: %zu bytes at NULL", ev->bytes_len);
+
+    const char *strs[RS_TRACE_STRING_COUNT] = {ev->interface, ev->procedure, ev->name,
+                                               ev->ndr_type, ev->c_type, ev->text};
+    size_t lens[RS_TRACE_STRING_COUNT];
+    size_t length = RS_TRACE_FIXED_SIZE - RS_TRACE_LENGTH_SIZE;
+    for (int i = 0; i < RS_TRACE_STRING_COUNT; i++) {
+        lens[i] = string_cut(strs[i]);
+        length += 2 + lens[i];
+    }
+    uint8_t flags = ev->flags;
+    size_t n = ev->bytes_len;
+    if (n > RS_TRACE_BYTES_MAX) {
+        n = RS_TRACE_BYTES_MAX;
+        flags |= RS_TRACE_FLAG_TRUNCATED;
+    }
+    length += 1 + 4 + n; /* at most RS_TRACE_RECORD_MAX: see the _Static_assert above */
+
+    uint8_t *p;
+    rs_status st = rs_buf_extend(out, RS_TRACE_LENGTH_SIZE + length, &p);
+    if (st != RS_OK)
+        return st;
+    rs_store_u32(p + 0, RS_LE, (uint32_t)length);
+    rs_store_u16(p + 4, RS_LE, (uint16_t)ev->kind);
+    p[6] = (uint8_t)layer;
+    p[7] = (uint8_t)ev->role;
+    rs_store_u32(p + 8, RS_LE, ev->pid);
+    rs_store_u64(p + 12, RS_LE, ev->seq);
+    rs_store_u64(p + 20, RS_LE, ev->time_ns);
+    rs_store_u32(p + 28, RS_LE, ev->call_id);
+    rs_store_u16(p + 32, RS_LE, ev->opnum);
+    p[34] = ev->ndr_role;
+    p[35] = ev->ptype;
+    rs_store_u32(p + 36, RS_LE, ev->offset);
+    rs_store_u32(p + 40, RS_LE, ev->length);
+    rs_store_u64(p + 44, RS_LE, ev->address);
+    p += RS_TRACE_FIXED_SIZE;
+    for (int i = 0; i < RS_TRACE_STRING_COUNT; i++) {
+        rs_store_u16(p, RS_LE, (uint16_t)lens[i]);
+        if (lens[i] > 0)
+            memcpy(p + 2, strs[i], lens[i]);
+        p += 2 + lens[i];
+    }
+    p[0] = flags;
+    rs_store_u32(p + 1, RS_LE, (uint32_t)n);
+    if (n > 0)
+        memcpy(p + 5, ev->bytes, n);
+    return RS_OK;
+}
+
+static const char *const string_fields[RS_TRACE_STRING_COUNT] = {
+    "interface", "procedure", "name", "ndr_type", "c_type", "text",
+};
+
+rs_status rs_trace_decode(rs_buf *in, rs_trace_event *ev, char *strings)
+{
+    if (ev == NULL || strings == NULL)
+        return rs_buf_fail(in, RS_ERR_INVALID_ARG, "trace: decode needs an event and a scratch");
+    size_t at = in->pos, left = rs_buf_remaining(in);
+    if (left < RS_TRACE_LENGTH_SIZE)
+        return rs_buf_fail(in, RS_ERR_TRUNCATED,
+                           "trace: a record begins with its %d-byte length; only %zu bytes at "
+                           "offset 0x%zx",
+                           RS_TRACE_LENGTH_SIZE, left, at);
+    const uint8_t *p = in->data + at;
+    uint32_t length = rs_load_u32(p, RS_LE);
+    /* Judged before waiting for the bytes: a lying length never makes a reader wait or allocate. */
+    if (length < RS_TRACE_RECORD_MIN || length > RS_TRACE_RECORD_MAX)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has length %" PRIu32
+                           ", outside %d..%u",
+                           at, length, RS_TRACE_RECORD_MIN, RS_TRACE_RECORD_MAX);
+    if (left - RS_TRACE_LENGTH_SIZE < length)
+        return rs_buf_fail(in, RS_ERR_TRUNCATED,
+                           "trace: the record at offset 0x%zx needs %" PRIu32
+                           " bytes after its length; only %zu are here",
+                           at, length, left - RS_TRACE_LENGTH_SIZE);
+
+    rs_trace_event e = {
+        .kind = (rs_trace_kind)rs_load_u16(p + 4, RS_LE),
+        .layer = (rs_trace_layer)p[6],
+        .role = (rs_trace_role)p[7],
+        .pid = rs_load_u32(p + 8, RS_LE),
+        .seq = rs_load_u64(p + 12, RS_LE),
+        .time_ns = rs_load_u64(p + 20, RS_LE),
+        .call_id = rs_load_u32(p + 28, RS_LE),
+        .opnum = rs_load_u16(p + 32, RS_LE),
+        .ndr_role = p[34],
+        .ptype = p[35],
+        .offset = rs_load_u32(p + 36, RS_LE),
+        .length = rs_load_u32(p + 40, RS_LE),
+        .address = rs_load_u64(p + 44, RS_LE),
+    };
+    if (!kind_valid((unsigned)e.kind))
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has kind %u, which this reader does "
+                           "not know",
+                           at, (unsigned)e.kind);
+    if (!layer_valid((unsigned)e.layer))
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has layer %u, not 1..%d", at,
+                           (unsigned)e.layer, LAYER_LAST);
+    if (!role_valid((unsigned)e.role))
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has role %u, not 0..%d", at,
+                           (unsigned)e.role, ROLE_LAST);
+
+    /* The variable part, read through a view bounded by the record: nothing can run past it. */
+    rs_buf rec;
+    rs_buf_view(&rec, p + RS_TRACE_LENGTH_SIZE, length);
+    rec.pos = RS_TRACE_FIXED_SIZE - RS_TRACE_LENGTH_SIZE;
+    const char **dst[RS_TRACE_STRING_COUNT] = {&e.interface, &e.procedure, &e.name,
+                                               &e.ndr_type, &e.c_type, &e.text};
+    for (int i = 0; i < RS_TRACE_STRING_COUNT; i++) {
+        uint16_t n;
+        const uint8_t *s;
+        size_t field_at = at + RS_TRACE_LENGTH_SIZE + rec.pos;
+        if (rs_buf_get_u16(&rec, RS_LE, &n) != RS_OK)
+            return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                               "trace: the length of string %s at offset 0x%zx runs past the "
+                               "record",
+                               string_fields[i], field_at);
+        if (n > RS_TRACE_STRING_MAX)
+            return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                               "trace: string %s at offset 0x%zx is %u bytes long; at most %d "
+                               "are allowed",
+                               string_fields[i], field_at, (unsigned)n, RS_TRACE_STRING_MAX);
+        if (rs_buf_get_ptr(&rec, n, &s) != RS_OK)
+            return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                               "trace: string %s at offset 0x%zx announces %u bytes, but only %zu "
+                               "are left in the record",
+                               string_fields[i], field_at, (unsigned)n, rs_buf_remaining(&rec));
+        if (n > 0 && memchr(s, '\0', n) != NULL)
+            return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                               "trace: string %s at offset 0x%zx contains a NUL byte",
+                               string_fields[i], field_at);
+        char *copy = strings + (size_t)i * (RS_TRACE_STRING_MAX + 1);
+        if (n > 0)
+            memcpy(copy, s, n);
+        copy[n] = '\0';
+        *dst[i] = copy;
+    }
+    uint32_t n = 0;
+    size_t flags_at = at + RS_TRACE_LENGTH_SIZE + rec.pos;
+    if (rs_buf_get_u8(&rec, &e.flags) != RS_OK || rs_buf_get_u32(&rec, RS_LE, &n) != RS_OK)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the flags and byte count at offset 0x%zx run past the record",
+                           flags_at);
+    if (e.flags & ~RS_TRACE_FLAGS_KNOWN)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has flags 0x%02x; this reader knows "
+                           "only 0x%02x",
+                           at, (unsigned)e.flags, RS_TRACE_FLAGS_KNOWN);
+    if (n > RS_TRACE_BYTES_MAX)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx carries %" PRIu32
+                           " bytes; at most %u are allowed",
+                           at, n, RS_TRACE_BYTES_MAX);
+    if (rs_buf_get_ptr(&rec, n, &e.bytes) != RS_OK)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx announces %" PRIu32
+                           " bytes, but only %zu are left in it",
+                           at, n, rs_buf_remaining(&rec));
+    if (rs_buf_remaining(&rec) != 0)
+        return rs_buf_fail(in, RS_ERR_PROTOCOL,
+                           "trace: the record at offset 0x%zx has %zu bytes after its last field",
+                           at, rs_buf_remaining(&rec));
+    if (n == 0)
+        e.bytes = NULL;
+    e.bytes_len = n;
+    *ev = e;
+    in->pos = at + RS_TRACE_LENGTH_SIZE + length;
+    return RS_OK;
+}
+
+/* ---- the clock ------------------------------------------------------------------------------- */
+
+/* Time at the gate, subtracted from the monotonic clock. `gate_used` lets the clock skip the lock
+ * in every process that never waited at a gate; once true it stays true. */
+static pthread_mutex_t clock_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool gate_used = false;
+static int64_t paused_ns;    /* total time spent at gates, excluding the current wait */
+static bool pausing;         /* a thread waits at the gate now ... */
+static int64_t pause_began;  /* ... since this monotonic time */
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+int64_t rs_trace_clock_ns(void)
+{
+    int64_t now = monotonic_ns();
+    if (!atomic_load_explicit(&gate_used, memory_order_acquire))
+        return now;
+    pthread_mutex_lock(&clock_lock);
+    if (pausing)
+        now = pause_began; /* stands still for every thread while one waits */
+    now -= paused_ns;
+    pthread_mutex_unlock(&clock_lock);
+    return now;
+}
+
+/* Set before the first pause's start is read: a reader that still sees false read the
+ * monotonic clock before the pause began, so the clock never goes back. */
+static void pause_begin(void)
+{
+    atomic_store_explicit(&gate_used, true, memory_order_release);
+    pthread_mutex_lock(&clock_lock);
+    pausing = true;
+    pause_began = monotonic_ns();
+    pthread_mutex_unlock(&clock_lock);
+}
+
+static void pause_end(void)
+{
+    pthread_mutex_lock(&clock_lock);
+    paused_ns += monotonic_ns() - pause_began;
+    pausing = false;
+    pthread_mutex_unlock(&clock_lock);
+}
+
+/* ---- the sink -------------------------------------------------------------------------------- */
+
+typedef enum { SINK_NONE, SINK_SOCKET, SINK_FILE, SINK_CALLBACK } sink_kind;
+
+static struct {
+    pthread_mutex_t lock; /* guards the fields below; held while writing and at the gate */
+    sink_kind kind;
+    int fd;               /* SINK_SOCKET, SINK_FILE */
+    bool step;            /* SINK_SOCKET only */
+    rs_trace_callback fn; /* SINK_CALLBACK */
+    void *ctx;
+    bool api_chose;       /* the program set or removed a sink: the environment is not read */
+    uint64_t seq;         /* the last seq given out */
+    uint32_t pid;         /* getpid(), cached; 0 again in a forked child */
+} sink = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+
+static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_error[RS_ERROR_MAX]; /* under error_lock */
+
+/* The reporting thread's call (rs_trace_set_call), and whether it is inside rs_trace_emit(): a
+ * callback that reports an event would otherwise wait for the lock it holds. */
+static _Thread_local struct {
+    rs_trace_role role;
+    const char *interface;
+    const char *procedure;
+    uint32_t call_id;
+    uint16_t opnum;
+} current;
+static _Thread_local bool reporting;
+
+static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&error_lock);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    pthread_mutex_unlock(&error_lock);
+    va_end(ap);
+}
+
+const char *rs_trace_last_error(void)
+{
+    static _Thread_local char copy[RS_ERROR_MAX];
+    pthread_mutex_lock(&error_lock);
+    memcpy(copy, last_error, sizeof copy);
+    pthread_mutex_unlock(&error_lock);
+    return copy;
+}
+
+/* Forgets the sink. sink.lock held. */
+static void sink_clear(void)
+{
+    atomic_store_explicit(&rs_trace_active, false, memory_order_relaxed);
+    if (sink.fd >= 0)
+        close(sink.fd);
+    sink.kind = SINK_NONE;
+    sink.fd = -1;
+    sink.step = false;
+    sink.fn = NULL;
+    sink.ctx = NULL;
+}
+
+/* The sink broke while reporting: tracing stops, the process carries on. sink.lock held. */
+static void sink_drop(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void sink_drop(const char *fmt, ...)
+{
+    char why[RS_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    sink_clear();
+    set_error("%s; tracing is off", why);
+}
+
+/* Replaces the sink. sink.lock held. */
+static void sink_install(sink_kind kind, int fd, bool step, rs_trace_callback fn, void *ctx)
+{
+    sink_clear();
+    sink.kind = kind;
+    sink.fd = fd;
+    sink.step = step && kind == SINK_SOCKET;
+    sink.fn = fn;
+    sink.ctx = ctx;
+    set_error("%s", "");
+    atomic_store_explicit(&rs_trace_active, true, memory_order_relaxed);
+}
+
+/* fork() while another thread holds the lock would leave the child a lock nobody releases: take
+ * both locks around fork, and in the child let go of the parent's connection, whose releases are
+ * meant for the parent (the child's events would answer them out of step). */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&sink.lock);
+    pthread_mutex_lock(&clock_lock);
+    pthread_mutex_lock(&error_lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&error_lock);
+    pthread_mutex_unlock(&clock_lock);
+    pthread_mutex_unlock(&sink.lock);
+}
+
+static void fork_child(void)
+{
+    pthread_mutex_unlock(&error_lock);
+    pthread_mutex_unlock(&clock_lock);
+    sink.pid = 0;
+    if (sink.kind == SINK_SOCKET)
+        sink_drop("trace: a forked child does not share its parent's trace connection");
+    pthread_mutex_unlock(&sink.lock);
+}
+
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* ---- writing to a descriptor ----------------------------------------------------------------- */
+
+/* Writes all `len` bytes: send() with MSG_NOSIGNAL on a socket, so a simulator that went away is
+ * an EPIPE here and never a SIGPIPE for the program. 0, or the errno of the failure. */
+static int write_all(int fd, bool is_socket, const uint8_t *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = is_socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_preamble(int fd, bool is_socket)
+{
+    uint8_t p[RS_TRACE_PREAMBLE_SIZE];
+    memcpy(p, PREAMBLE_MAGIC, PREAMBLE_MAGIC_SIZE);
+    rs_store_u16(p + 4, RS_LE, RS_TRACE_VERSION);
+    rs_store_u16(p + 6, RS_LE, 0);
+    return write_all(fd, is_socket, p, sizeof p);
+}
+
+/* ---- opening sinks --------------------------------------------------------------------------- */
+
+static rs_status set_blocking(int fd, bool blocking, const char *what, rs_error *err)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) < 0)
+        return rs_error_set(err, RS_ERR_IO, "trace: %s: fcntl: %s", what, strerror(errno));
+    return RS_OK;
+}
+
+/* Connects a non-blocking socket by `deadline` (monotonic ns), then makes it blocking: the gate
+ * and the writes wait as long as the simulator makes them. */
+static rs_status connect_by(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline,
+                            const char *what, rs_error *err)
+{
+    if (connect(fd, sa, len) != 0) {
+        if (errno == EAGAIN) /* a Unix socket whose listener's queue is full */
+            return rs_error_set(err, RS_ERR_CONNECT,
+                                "trace: %s is not accepting connections (its queue is full)",
+                                what);
+        if (errno != EINPROGRESS && errno != EINTR)
+            return rs_error_set(err, RS_ERR_CONNECT, "trace: cannot connect to %s: %s", what,
+                                strerror(errno));
+        for (;;) {
+            int64_t left = deadline - monotonic_ns();
+            if (left <= 0)
+                return rs_error_set(err, RS_ERR_TIMEOUT,
+                                    "trace: %s did not answer within %d ms", what,
+                                    RS_TRACE_CONNECT_TIMEOUT_MS);
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int n = poll(&pfd, 1, (int)((left + 999999) / 1000000));
+            if (n > 0)
+                break;
+            if (n < 0 && errno != EINTR)
+                return rs_error_set(err, RS_ERR_IO, "trace: %s: poll: %s", what, strerror(errno));
+        }
+        int so_error = 0;
+        socklen_t sl = sizeof so_error;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &sl) != 0)
+            so_error = errno;
+        if (so_error != 0)
+            return rs_error_set(err, RS_ERR_CONNECT, "trace: cannot connect to %s: %s", what,
+                                strerror(so_error));
+    }
+    return set_blocking(fd, true, what, err);
+}
+
+static rs_status open_unix(const char *path, int *out, rs_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t n = strlen(path);
+    if (n >= sizeof sa.sun_path)
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "trace: the socket path \"%s\" is longer than the %zu bytes a Unix "
+                            "socket name can have",
+                            path, sizeof sa.sun_path - 1);
+    memcpy(sa.sun_path, path, n + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "trace: socket: %s", strerror(errno));
+    int64_t deadline = monotonic_ns() + (int64_t)RS_TRACE_CONNECT_TIMEOUT_MS * 1000000;
+    rs_status st = connect_by(fd, (const struct sockaddr *)&sa, sizeof sa, deadline, path, err);
+    if (st != RS_OK) {
+        close(fd);
+        return st;
+    }
+    *out = fd;
+    return RS_OK;
+}
+
+/* "HOST:PORT" or "[V6]:PORT": every address the host resolves to is tried until the deadline. */
+static rs_status open_tcp(const char *spec, int *out, rs_error *err)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    const char *port = colon != NULL ? colon + 1 : NULL;
+    size_t host_len = colon != NULL ? (size_t)(colon - spec) : 0;
+    const char *host_start = spec;
+    if (host_len >= 2 && spec[0] == '[' && spec[host_len - 1] == ']') {
+        host_start++;
+        host_len -= 2;
+    }
+    char *end = NULL;
+    unsigned long port_num = port != NULL && *port != '\0' ? strtoul(port, &end, 10) : 0;
+    if (host_len == 0 || host_len >= sizeof host || port_num == 0 || port_num > 65535 ||
+        *end != '\0' || port[0] < '0' || port[0] > '9')
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "trace: \"tcp:%s\" is not tcp:HOST:PORT with a port 1..65535", spec);
+    memcpy(host, host_start, host_len);
+    host[host_len] = '\0';
+
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *list = NULL;
+    int gai = getaddrinfo(host, port, &hints, &list);
+    if (gai != 0)
+        return rs_error_set(err, RS_ERR_ADDRESS, "trace: cannot resolve %s: %s", host,
+                            gai_strerror(gai));
+    int64_t deadline = monotonic_ns() + (int64_t)RS_TRACE_CONNECT_TIMEOUT_MS * 1000000;
+    rs_error last = {0};
+    rs_status st = RS_ERR_CONNECT;
+    for (struct addrinfo *a = list; a != NULL; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                        a->ai_protocol);
+        if (fd < 0) {
+            st = rs_error_set(&last, RS_ERR_IO, "trace: socket: %s", strerror(errno));
+            continue;
+        }
+        rs_error_clear(&last);
+        st = connect_by(fd, a->ai_addr, a->ai_addrlen, deadline, spec, &last);
+        if (st == RS_OK) {
+            /* One record, then the release: Nagle would hold each small record back. */
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            *out = fd;
+            break;
+        }
+        close(fd);
+    }
+    freeaddrinfo(list);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "%s", last.message[0] ? last.message : "trace: no address");
+    return RS_OK;
+}
+
+/* Appends to a regular file (or a character device such as /dev/null): one write() per record
+ * with O_APPEND, so processes sharing a file do not cut into each other's records. */
+static rs_status open_file(const char *path, int *out, rs_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "trace: cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    rs_status st = RS_OK;
+    if (fstat(fd, &sb) != 0) {
+        st = rs_error_set(err, RS_ERR_IO, "trace: %s: fstat: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode)) {
+        st = rs_error_set(err, RS_ERR_INVALID_ARG,
+                          "trace: %s is not a regular file (use a socket path for a reader)",
+                          path);
+        goto fail;
+    }
+    if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        uint8_t head[RS_TRACE_PREAMBLE_SIZE];
+        ssize_t n = pread(fd, head, sizeof head, 0);
+        rs_buf in;
+        rs_buf_view(&in, head, n > 0 ? (size_t)n : 0);
+        st = rs_trace_get_preamble(&in);
+        if (st != RS_OK) {
+            st = rs_error_set(err, st == RS_ERR_VERSION ? RS_ERR_VERSION : RS_ERR_PROTOCOL,
+                              "trace: not appending to %s, which is not an rpcscope trace of "
+                              "version %d (%s)",
+                              path, RS_TRACE_VERSION, rs_buf_error(&in));
+            goto fail;
+        }
+    } else {
+        int e = write_preamble(fd, false);
+        if (e != 0) {
+            st = rs_error_set(err, RS_ERR_IO, "trace: cannot write to %s: %s", path, strerror(e));
+            goto fail;
+        }
+    }
+    *out = fd;
+    return RS_OK;
+fail:
+    close(fd);
+    return st;
+}
+
+/* Opens what `spec` names; socket sinks get their preamble here. */
+static rs_status open_spec(const char *spec, int *fd, sink_kind *kind, rs_error *err)
+{
+    if (spec == NULL || spec[0] == '\0')
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "trace: no sink named");
+    if (strncmp(spec, "file:", 5) == 0) {
+        if (spec[5] == '\0')
+            return rs_error_set(err, RS_ERR_INVALID_ARG, "trace: \"file:\" names no file");
+        *kind = SINK_FILE;
+        return open_file(spec + 5, fd, err);
+    }
+    rs_status st = strncmp(spec, "tcp:", 4) == 0 ? open_tcp(spec + 4, fd, err)
+                                                 : open_unix(spec, fd, err);
+    if (st != RS_OK)
+        return st;
+    int e = write_preamble(*fd, true);
+    if (e != 0) {
+        close(*fd);
+        return rs_error_set(err, RS_ERR_IO, "trace: cannot write to %s: %s", spec, strerror(e));
+    }
+    *kind = SINK_SOCKET;
+    return RS_OK;
+}
+
+rs_status rs_trace_open(const char *spec, bool step, rs_error *err)
+{
+    pthread_once(&setup_once, setup);
+    rs_error e = {0};
+    int fd = -1;
+    sink_kind kind = SINK_NONE;
+    rs_status st = open_spec(spec, &fd, &kind, &e); /* without the lock: connecting takes time */
+    pthread_mutex_lock(&sink.lock);
+    sink.api_chose = true;
+    if (st == RS_OK)
+        sink_install(kind, fd, step, NULL, NULL);
+    else
+        set_error("%s", e.message);
+    pthread_mutex_unlock(&sink.lock);
+    if (st != RS_OK)
+        rs_error_set(err, st, "%s", e.message);
+    return st;
+}
+
+void rs_trace_set_callback(rs_trace_callback fn, void *ctx)
+{
+    if (fn == NULL) {
+        rs_trace_close();
+        return;
+    }
+    pthread_once(&setup_once, setup);
+    pthread_mutex_lock(&sink.lock);
+    sink.api_chose = true;
+    sink_install(SINK_CALLBACK, -1, false, fn, ctx);
+    pthread_mutex_unlock(&sink.lock);
+}
+
+void rs_trace_close(void)
+{
+    atomic_store_explicit(&rs_trace_active, false, memory_order_relaxed);
+    pthread_mutex_lock(&sink.lock);
+    sink.api_chose = true;
+    sink_clear();
+    pthread_mutex_unlock(&sink.lock);
+}
+
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+static void init_from_env(void)
+{
+    pthread_once(&setup_once, setup);
+    const char *spec = getenv("RPCSCOPE_TRACE");
+    const char *step = getenv("RPCSCOPE_STEP");
+    if (spec == NULL || spec[0] == '\0')
+        return;
+    pthread_mutex_lock(&sink.lock);
+    bool chosen = sink.api_chose;
+    pthread_mutex_unlock(&sink.lock);
+    if (chosen)
+        return;
+    rs_error e = {0};
+    int fd = -1;
+    sink_kind kind = SINK_NONE;
+    rs_status st = open_spec(spec, &fd, &kind, &e);
+    pthread_mutex_lock(&sink.lock);
+    if (sink.api_chose) { /* the program chose while we connected */
+        if (fd >= 0)
+            close(fd);
+    } else if (st == RS_OK) {
+        sink_install(kind, fd, step != NULL && strcmp(step, "1") == 0, NULL, NULL);
+    } else {
+        set_error("RPCSCOPE_TRACE=%s: %s", spec, e.message);
+    }
+    pthread_mutex_unlock(&sink.lock);
+}
+
+void rs_trace_init_from_env(void)
+{
+    pthread_once(&env_once, init_from_env);
+}
+
+/* ---- reporting ------------------------------------------------------------------------------- */
+
+void rs_trace_set_call(rs_trace_role role, const char *interface, const char *procedure,
+                       uint32_t call_id, uint16_t opnum)
+{
+    current.role = role;
+    current.interface = interface;
+    current.procedure = procedure;
+    current.call_id = call_id;
+    current.opnum = opnum;
+}
+
+void rs_trace_clear_call(void)
+{
+    rs_trace_set_call((rs_trace_role)0, NULL, NULL, 0, 0);
+}
+
+/* The current call's fields where the event leaves them unset (see rs_trace_emit()). */
+static void fill_from_call(rs_trace_event *ev)
+{
+    if (ev->layer == 0)
+        ev->layer = rs_trace_kind_layer(ev->kind);
+    if (ev->role == 0)
+        ev->role = current.role;
+    if (ev->call_id != 0 && ev->call_id != current.call_id)
+        return; /* about another call: its own fields only */
+    ev->call_id = current.call_id;
+    if (ev->interface == NULL)
+        ev->interface = current.interface;
+    if (ev->procedure == NULL)
+        ev->procedure = current.procedure;
+    if (ev->opnum == 0)
+        ev->opnum = current.opnum;
+}
+
+/* Waits for the release of record `seq`, the clock standing still meanwhile. sink.lock held. */
+static void gate(uint64_t seq)
+{
+    uint8_t release[RS_TRACE_RELEASE_SIZE];
+    size_t got = 0;
+    int error = 0;
+    pause_begin();
+    while (got < sizeof release) {
+        ssize_t n = recv(sink.fd, release + got, sizeof release - got, 0);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0)
+            break;
+        else if (errno != EINTR) {
+            error = errno;
+            break;
+        }
+    }
+    pause_end();
+    if (error != 0) {
+        sink_drop("trace: waiting at the step gate for seq %" PRIu64 ": %s", seq, strerror(error));
+        return;
+    }
+    if (got < sizeof release) {
+        sink_drop("trace: the simulator closed the connection while seq %" PRIu64
+                  " waited at the step gate",
+                  seq);
+        return;
+    }
+    uint64_t released = rs_load_u64(release, RS_LE);
+    if (released != seq)
+        sink_drop("trace: the simulator released seq %" PRIu64 " while seq %" PRIu64
+                  " waited at the step gate: the trace stream is out of step",
+                  released, seq);
+}
+
+/* Encodes the event and writes it whole; then the gate. sink.lock held. */
+static void report(rs_trace_event *ev)
+{
+    rs_buf out;
+    rs_buf_init(&out, (size_t)RS_TRACE_LENGTH_SIZE + RS_TRACE_RECORD_MAX);
+    if (rs_trace_encode(ev, &out) != RS_OK) {
+        rs_buf_free(&out); /* no memory for it: the event is lost, the stream stays whole */
+        return;
+    }
+    sink.seq = ev->seq;
+    int e = write_all(sink.fd, sink.kind == SINK_SOCKET, out.data, out.len);
+    rs_buf_free(&out);
+    if (e != 0) {
+        sink_drop("trace: cannot write an event: %s", strerror(e));
+        return;
+    }
+    if (sink.step)
+        gate(ev->seq);
+}
+
+void rs_trace_emit(rs_trace_event *ev)
+{
+    if (ev == NULL || reporting || !kind_valid((unsigned)ev->kind))
+        return;
+    fill_from_call(ev);
+    reporting = true;
+    pthread_mutex_lock(&sink.lock);
+    if (sink.kind != SINK_NONE) {
+        if (sink.pid == 0)
+            sink.pid = (uint32_t)getpid();
+        ev->pid = sink.pid;
+        ev->seq = sink.seq + 1;
+        ev->time_ns = (uint64_t)rs_trace_clock_ns();
+        if (sink.kind == SINK_CALLBACK) {
+            sink.seq = ev->seq;
+            sink.fn(ev, sink.ctx);
+        } else {
+            report(ev);
+        }
+    }
+    pthread_mutex_unlock(&sink.lock);
+    reporting = false;
+}
+
+void rs_trace_param_slow(rs_trace_kind kind, const char *name, const char *c_type,
+                         const void *address, size_t size, bool out)
+{
+    rs_trace_event ev = {
+        .kind = kind,
+        .name = name,
+        .c_type = c_type,
+        .address = (uint64_t)(uintptr_t)address,
+        .length = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+        .flags = out ? RS_TRACE_FLAG_OUT : 0,
+    };
+    if (address != NULL && size > 0) {
+        ev.bytes = address;
+        ev.bytes_len = size;
+        if (size > RS_TRACE_BYTES_MAX) {
+            ev.bytes_len = RS_TRACE_BYTES_MAX;
+            ev.flags |= RS_TRACE_FLAG_TRUNCATED;
+        }
+    }
+    rs_trace_emit(&ev);
+}
+
+void rs_trace_procedure_slow(rs_trace_kind kind, const char *procedure)
+{
+    rs_trace_event ev = {.kind = kind, .procedure = procedure};
+    rs_trace_emit(&ev);
+}
