@@ -1,0 +1,629 @@
+/* client.c -- the client runtime: one association per client, binds, calls and their outcome.
+ * See client.h for the contract; the wire is C706 chapter 12 and [MS-RPCE] 2.2.2. */
+#include "client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+#include "pdu.h"
+#include "transport.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define DEFAULT_CALL_TIMEOUT_MS 30000
+
+/* A request's stub data must fit alloc_hint, a u32. */
+#define REQUEST_STUB_MAX ((size_t)UINT32_MAX)
+
+/* One interface bound on the connection: its abstract syntax and the context id it got. */
+typedef struct bound_context {
+    rs_syntax_id syntax;
+    uint16_t p_cont_id;
+} bound_context;
+
+struct rs_client {
+    pthread_mutex_t lock; /* held by rs_client_call_invoke(): one call at a time */
+    rs_binding binding;
+    char binding_text[RS_BINDING_STRLEN];
+    rs_client_options options;
+
+    /* The association. conn is NULL until the first call and after anything broke it. */
+    rs_conn *conn;
+    uint16_t max_xmit_frag;  /* what we send: min(ours, the server's max_recv_frag) */
+    uint16_t max_recv_frag;  /* what we receive: what we offered */
+    uint32_t assoc_group_id; /* 0 until a server gave one; kept across reconnects */
+    bound_context contexts[RS_CLIENT_MAX_CONTEXTS];
+    size_t context_count;
+    uint16_t next_context_id;
+
+    uint32_t next_call_id; /* the id the next bind, alter_context or request gets */
+    rs_buf out;            /* the PDU being sent */
+    rs_buf in;             /* the PDU just received */
+};
+
+/* ---- the outcome of this thread's last call ------------------------------------------------- */
+
+static _Thread_local rs_status last_status;
+static _Thread_local uint32_t last_fault;
+static _Thread_local rs_error last_error;
+static _Thread_local rs_call_error_handler error_handler;
+static _Thread_local void *error_handler_ctx;
+
+rs_status rs_last_call_status(void) { return last_status; }
+uint32_t rs_last_call_fault(void) { return last_fault; }
+const rs_error *rs_last_call_error(void) { return &last_error; }
+
+void rs_set_call_error_handler(rs_call_error_handler fn, void *ctx)
+{
+    error_handler = fn;
+    error_handler_ctx = ctx;
+}
+
+/* ---- open and close -------------------------------------------------------------------------- */
+
+rs_client_options rs_client_default_options(void)
+{
+    rs_client_options o = {
+        .connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS,
+        .call_timeout_ms = DEFAULT_CALL_TIMEOUT_MS,
+        .max_frag = RS_PDU_DEFAULT_MAX_FRAG,
+        .endian = RS_LE,
+        .max_stub = RS_PDU_DEFAULT_MAX_STUB,
+    };
+    return o;
+}
+
+/* The options with every 0 replaced by its default, or RS_ERR_INVALID_ARG. */
+static rs_status complete_options(const rs_client_options *given, rs_client_options *o,
+                                  rs_error *err)
+{
+    rs_client_options d = rs_client_default_options();
+    *o = given != NULL ? *given : d;
+    if (o->connect_timeout_ms == 0)
+        o->connect_timeout_ms = d.connect_timeout_ms;
+    if (o->call_timeout_ms == 0)
+        o->call_timeout_ms = d.call_timeout_ms;
+    if (o->max_frag == 0)
+        o->max_frag = d.max_frag;
+    if (o->max_stub == 0)
+        o->max_stub = d.max_stub;
+    if (o->connect_timeout_ms < 0 || o->call_timeout_ms < 0)
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "client: timeouts must not be negative");
+    if (o->max_frag < RS_CLIENT_MIN_FRAG)
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "client: max_frag %u leaves no room for a request fragment; the "
+                            "smallest is %d",
+                            o->max_frag, RS_CLIENT_MIN_FRAG);
+    if (o->endian != RS_LE && o->endian != RS_BE)
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "client: endian is neither RS_LE nor RS_BE");
+    return RS_OK;
+}
+
+rs_status rs_client_open(const char *binding, const rs_client_options *options, rs_client **out,
+                         rs_error *err)
+{
+    *out = NULL;
+    if (binding == NULL)
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "client: no binding");
+    rs_client *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return rs_error_set(err, RS_ERR_NOMEM, "client: out of memory");
+    rs_status st = complete_options(options, &c->options, err);
+    if (st != RS_OK)
+        goto fail;
+    st = rs_binding_parse(binding, &c->binding);
+    if (st != RS_OK) {
+        rs_error_set(err, st, "client: %s", c->binding.error);
+        goto fail;
+    }
+    st = rs_binding_compose(&c->binding, c->binding_text, sizeof c->binding_text);
+    if (st != RS_OK) {
+        rs_error_set(err, st, "client: the binding '%s' is too long", binding);
+        goto fail;
+    }
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
+        goto fail;
+    }
+    rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH);
+    rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
+    c->next_call_id = 1;
+    *out = c;
+    return RS_OK;
+fail:
+    free(c);
+    return st;
+}
+
+/* Forgets the association: closes the socket, unbinds every interface. */
+static void drop_connection(rs_client *c)
+{
+    rs_conn_close(c->conn);
+    c->conn = NULL;
+    c->context_count = 0;
+    c->next_context_id = 0;
+}
+
+void rs_client_close(rs_client *c)
+{
+    if (c == NULL)
+        return;
+    drop_connection(c);
+    rs_buf_free(&c->out);
+    rs_buf_free(&c->in);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+const char *rs_client_binding(const rs_client *c) { return c->binding_text; }
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+/* Call ids count from 1 and skip 0 when they wrap: unique among the calls in flight, which on one
+ * connection is only ever one. */
+static uint32_t take_call_id(rs_client *c)
+{
+    uint32_t id = c->next_call_id++;
+    if (c->next_call_id == 0)
+        c->next_call_id = 1;
+    return id;
+}
+
+static int64_t deadline_in(int ms) { return rs_clock_ns() + (int64_t)ms * RS_NS_PER_MS; }
+
+static uint16_t clamp_frag(uint16_t v) { return v < RS_CLIENT_MIN_FRAG ? RS_CLIENT_MIN_FRAG : v; }
+
+/* An idle connection has nothing to say: if it became readable, the server closed it (EOF, a
+ * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(). */
+static bool connection_went_away(rs_conn *conn)
+{
+    struct pollfd p = {.fd = rs_conn_fd(conn), .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    return n > 0;
+}
+
+/* "hello 1.0" for messages. */
+static void iface_text(const rs_interface *iface, char *out, size_t size)
+{
+    snprintf(out, size, "%s %u.%u", iface->name != NULL ? iface->name : "(unnamed)",
+             iface->syntax.major, iface->syntax.minor);
+}
+
+/* Sends the PDU in c->out by the deadline. */
+static rs_status send_out(rs_client *c, int64_t deadline, const char *what, rs_error *err)
+{
+    rs_error terr = {0};
+    rs_status st = rs_conn_send(c->conn, c->out.data, c->out.len, deadline, &terr);
+    if (st != RS_OK) {
+        drop_connection(c);
+        return rs_error_set(err, st, "client: sending the %s failed: %s", what, terr.message);
+    }
+    return RS_OK;
+}
+
+/* Receives one PDU into c->in and decodes it. Every failure drops the connection. */
+static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int timeout_ms,
+                             const char *waiting_for, rs_pdu *pdu, rs_error *err)
+{
+    rs_error terr = {0};
+    rs_status st = rs_conn_recv_pdu(c->conn, &c->in, max_pdu, deadline, &terr);
+    if (st != RS_OK) {
+        drop_connection(c);
+        if (st == RS_ERR_TIMEOUT)
+            return rs_error_set(err, st,
+                                "client: no %s within %d ms; the connection was closed so that a "
+                                "late answer cannot be taken for the next call's",
+                                waiting_for, timeout_ms);
+        if (st == RS_ERR_CLOSED || st == RS_ERR_TRUNCATED)
+            return rs_error_set(err, st, "client: the server closed the connection before the %s "
+                                "(%s)", waiting_for, terr.message);
+        return rs_error_set(err, st, "client: waiting for the %s: %s", waiting_for, terr.message);
+    }
+    rs_buf view;
+    rs_buf_view(&view, c->in.data, c->in.len);
+    st = rs_pdu_decode(&view, pdu);
+    if (st != RS_OK) {
+        drop_connection(c);
+        return rs_error_set(err, RS_ERR_PROTOCOL, "client: the %s does not decode: %s",
+                            waiting_for, rs_buf_error(&view));
+    }
+    return RS_OK;
+}
+
+/* The sentence for a fault: "the server answered nca_s_op_rng_error (0x1c010002): ...". */
+static rs_status fault_error(const rs_pdu *pdu, const char *what, uint32_t *fault, rs_error *err)
+{
+    uint32_t code = pdu->fault.status;
+    const char *name = rs_fault_name(code);
+    const char *dne =
+        pdu->hdr.pfc_flags & RS_PFC_DID_NOT_EXECUTE ? "; the call did not execute" : "";
+    *fault = code;
+    if (name != NULL)
+        return rs_error_set(err, RS_ERR_FAULT, "client: the server answered %s %s (0x%08x): %s%s",
+                            what, name, code, rs_fault_message(code), dne);
+    return rs_error_set(err, RS_ERR_FAULT, "client: the server answered %s fault 0x%08x%s", what,
+                        code, dne);
+}
+
+/* ---- bind and alter_context (C706 12.6.4.3, 12.6.4.1) ---------------------------------------- */
+
+/* Offers `iface` as context `p_cont_id` in a bind (first on a connection) or an alter_context
+ * (after), with NDR 2.0 as the one transfer syntax, and reads the answer. On acceptance the
+ * context is recorded, and a bind_ack's sizes and association group are kept. *nak is set when
+ * the answer was a bind_nak. */
+static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *iface,
+                           uint16_t p_cont_id, int64_t deadline, bool *nak, uint32_t *fault,
+                           rs_error *err)
+{
+    bool is_bind = ptype == RS_PTYPE_BIND;
+    const char *name = is_bind ? "bind" : "alter_context";
+    char itext[96];
+    iface_text(iface, itext, sizeof itext);
+    *nak = false;
+    if (c->context_count == RS_CLIENT_MAX_CONTEXTS)
+        return rs_error_set(err, RS_ERR_LIMIT,
+                            "client: %s would be the %d-th interface on one connection; a client "
+                            "keeps at most %d",
+                            itext, RS_CLIENT_MAX_CONTEXTS + 1, RS_CLIENT_MAX_CONTEXTS);
+
+    rs_pdu pdu; /* rs_pdu_init() and rs_pdu_decode() zero it first */
+    uint32_t call_id = take_call_id(c);
+    rs_pdu_init(&pdu, ptype, call_id);
+    pdu.bind.max_xmit_frag = c->options.max_frag;
+    pdu.bind.max_recv_frag = c->options.max_frag;
+    pdu.bind.assoc_group_id = c->assoc_group_id;
+    pdu.bind.n_context_elem = 1;
+    pdu.bind.contexts[0].p_cont_id = p_cont_id;
+    pdu.bind.contexts[0].n_transfer_syn = 1;
+    pdu.bind.contexts[0].abstract_syntax = iface->syntax;
+    pdu.bind.contexts[0].transfer_syntaxes[0] = rs_ndr_syntax;
+    rs_buf_reset(&c->out);
+    rs_status st = rs_pdu_encode(&pdu, c->options.endian, &c->out);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "client: cannot encode the %s: %s", name,
+                            rs_buf_error(&c->out));
+    st = send_out(c, deadline, name, err);
+    if (st != RS_OK)
+        return st;
+
+    /* C706: every implementation receives fragments of 1432 bytes before any negotiation. */
+    size_t max_pdu = c->options.max_frag > RS_PDU_MUST_RECV_FRAG_SIZE ? c->options.max_frag
+                                                                      : RS_PDU_MUST_RECV_FRAG_SIZE;
+    char waiting[64];
+    snprintf(waiting, sizeof waiting, "answer to the %s", name);
+    st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, waiting, &pdu, err);
+    if (st != RS_OK)
+        return st;
+    if (pdu.hdr.call_id != call_id) {
+        drop_connection(c);
+        return rs_error_set(err, RS_ERR_PROTOCOL,
+                            "client: a %s for call %u arrived as the answer to the %s (call %u)",
+                            rs_pdu_type_name(pdu.hdr.ptype), pdu.hdr.call_id, name, call_id);
+    }
+    uint8_t expected = is_bind ? RS_PTYPE_BIND_ACK : RS_PTYPE_ALTER_CONTEXT_RESP;
+    if (pdu.hdr.ptype == RS_PTYPE_BIND_NAK && is_bind) {
+        drop_connection(c); /* C706: a bind_nak ends the association */
+        *nak = true;
+        return rs_error_set(err, RS_ERR_BIND_REJECTED,
+                            "client: the server refused the bind for %s with bind_nak: %s", itext,
+                            rs_pdu_reject_reason_name(pdu.bind_nak.provider_reject_reason));
+    }
+    if (pdu.hdr.ptype == RS_PTYPE_FAULT) {
+        drop_connection(c);
+        return fault_error(&pdu, is_bind ? "the bind with" : "the alter_context with", fault, err);
+    }
+    if (pdu.hdr.ptype != expected) {
+        drop_connection(c);
+        return rs_error_set(err, RS_ERR_PROTOCOL, "client: a %s arrived as the answer to the %s",
+                            rs_pdu_type_name(pdu.hdr.ptype), name);
+    }
+    const rs_pdu_bind_ack *ack = &pdu.bind_ack;
+    if (ack->n_results < 1) {
+        drop_connection(c);
+        return rs_error_set(err, RS_ERR_PROTOCOL,
+                            "client: the %s has no result for the offered context",
+                            rs_pdu_type_name(expected));
+    }
+    const rs_pdu_result *res = &ack->results[0];
+    if (res->result != RS_CONT_ACCEPTANCE) {
+        /* A rejected bind leaves an association without a context; start afresh next time. A
+         * rejected alter_context leaves the other interfaces bound. */
+        if (is_bind)
+            drop_connection(c);
+        return rs_error_set(err, RS_ERR_BIND_REJECTED,
+                            "client: the server rejected interface %s: %s (%s)", itext,
+                            rs_pdu_result_name(res->result),
+                            rs_pdu_provider_reason_name(res->reason));
+    }
+    if (!rs_syntax_equal(&res->transfer_syntax, &rs_ndr_syntax)) {
+        drop_connection(c);
+        return rs_error_set(err, RS_ERR_PROTOCOL,
+                            "client: the server accepted %s with a transfer syntax other than the "
+                            "NDR 2.0 it was offered",
+                            itext);
+    }
+    if (is_bind) {
+        uint16_t ours = c->options.max_frag;
+        c->max_xmit_frag = clamp_frag(ack->max_recv_frag < ours ? ack->max_recv_frag : ours);
+        c->max_recv_frag = ours;
+        c->assoc_group_id = ack->assoc_group_id;
+    }
+    c->contexts[c->context_count].syntax = iface->syntax;
+    c->contexts[c->context_count].p_cont_id = p_cont_id;
+    c->context_count++;
+    return RS_OK;
+}
+
+/* Connects and binds `iface` as context 0. A bind_nak to a remembered association group is
+ * retried once with group 0: the server that gave it has restarted and forgotten it. */
+static rs_status associate(rs_client *c, const rs_interface *iface, uint32_t *fault, rs_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        int64_t deadline = deadline_in(c->options.connect_timeout_ms);
+        rs_error terr = {0};
+        rs_status st = rs_conn_connect(&c->binding, deadline, &c->conn, &terr);
+        if (st != RS_OK) {
+            c->conn = NULL;
+            return rs_error_set(err, st, "client: cannot reach %s: %s", c->binding_text,
+                                terr.message);
+        }
+        c->context_count = 0;
+        c->next_context_id = 1;
+        bool nak;
+        rs_error berr = {0};
+        st = negotiate(c, RS_PTYPE_BIND, iface, 0, deadline, &nak, fault, &berr);
+        if (st == RS_ERR_BIND_REJECTED && nak && c->assoc_group_id != 0 && attempt == 0) {
+            c->assoc_group_id = 0;
+            continue;
+        }
+        if (st != RS_OK)
+            return rs_error_set(err, berr.status, "%s", berr.message);
+        return RS_OK;
+    }
+}
+
+/* Makes sure the connection is up and `iface` bound on it; *p_cont_id is its context.
+ * *reused says whether the connection was there before this call. */
+static rs_status prepare(rs_client *c, const rs_interface *iface, uint16_t *p_cont_id,
+                         bool *reused, uint32_t *fault, rs_error *err)
+{
+    if (c->conn != NULL && connection_went_away(c->conn))
+        drop_connection(c);
+    *reused = c->conn != NULL;
+    if (c->conn == NULL) {
+        rs_status st = associate(c, iface, fault, err);
+        if (st == RS_OK)
+            *p_cont_id = c->contexts[0].p_cont_id;
+        return st;
+    }
+    for (size_t i = 0; i < c->context_count; i++) {
+        if (rs_syntax_equal(&c->contexts[i].syntax, &iface->syntax)) {
+            *p_cont_id = c->contexts[i].p_cont_id;
+            return RS_OK;
+        }
+    }
+    bool nak;
+    uint16_t id = c->next_context_id++;
+    rs_status st = negotiate(c, RS_PTYPE_ALTER_CONTEXT, iface, id,
+                             deadline_in(c->options.connect_timeout_ms), &nak, fault, err);
+    if (st == RS_OK)
+        *p_cont_id = id;
+    return st;
+}
+
+/* ---- the call -------------------------------------------------------------------------------- */
+
+rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs_interface *iface,
+                               uint16_t opnum)
+{
+    memset(call, 0, sizeof *call);
+    call->client = client;
+    call->iface = iface;
+    call->opnum = opnum;
+    rs_buf_init(&call->request, REQUEST_STUB_MAX);
+    rs_buf_init(&call->response, 0);
+    rs_ndr_init_encode(&call->ndr, &call->request, client != NULL ? client->options.endian : RS_LE);
+    if (client == NULL)
+        return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                            "client: no binding handle: open one with rs_client_open() and set "
+                            "it (the interface's implicit handle, or the handle_t parameter)");
+    if (iface == NULL)
+        return rs_error_set(&call->error, RS_ERR_INVALID_ARG, "client: no interface");
+    return RS_OK;
+}
+
+/* Sends the request in fragments of the negotiated size. *sent counts the fragments that went. */
+static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_id,
+                              uint16_t p_cont_id, int64_t deadline, size_t *sent)
+{
+    rs_pdu req;
+    rs_pdu_init(&req, RS_PTYPE_REQUEST, call_id);
+    req.request.p_cont_id = p_cont_id;
+    req.request.opnum = call->opnum;
+    if (c->binding.has_object) {
+        req.hdr.pfc_flags |= RS_PFC_OBJECT_UUID;
+        req.request.object = c->binding.object;
+    }
+    req.stub = call->request.data;
+    req.stub_len = call->request.len;
+    rs_pdu_fragmenter f;
+    rs_pdu_fragmenter_init(&f, &req, c->options.endian, c->max_xmit_frag);
+    *sent = 0;
+    while (!rs_pdu_fragmenter_done(&f)) {
+        rs_buf_reset(&c->out);
+        rs_status st = rs_pdu_fragmenter_next(&f, &c->out);
+        if (st != RS_OK)
+            return rs_error_set(&call->error, st, "client: cannot build the request: %s",
+                                rs_buf_error(&c->out));
+        st = send_out(c, deadline, "request", &call->error);
+        if (st != RS_OK)
+            return st;
+        (*sent)++;
+    }
+    return RS_OK;
+}
+
+/* Reads the response's fragments (or a fault) for call_id and reassembles them into r. */
+static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t call_id,
+                                  int64_t deadline, rs_pdu_reassembler *r)
+{
+    rs_error *err = &call->error;
+    char waiting[64];
+    snprintf(waiting, sizeof waiting, "response to call %u", call_id);
+    rs_pdu pdu;
+    for (;;) {
+        rs_status st = receive_pdu(c, c->max_recv_frag, deadline, c->options.call_timeout_ms,
+                                   waiting, &pdu, err);
+        if (st != RS_OK)
+            return st;
+        uint8_t ptype = pdu.hdr.ptype;
+        if (ptype == RS_PTYPE_SHUTDOWN) {
+            drop_connection(c);
+            return rs_error_set(err, RS_ERR_PROTOCOL,
+                                "client: the server sent shutdown instead of the %s: it is "
+                                "closing the association",
+                                waiting);
+        }
+        if (pdu.hdr.call_id != call_id) {
+            drop_connection(c);
+            return rs_error_set(err, RS_ERR_PROTOCOL,
+                                "client: a %s for call %u arrived while waiting for the %s",
+                                rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting);
+        }
+        if (ptype == RS_PTYPE_FAULT)
+            return fault_error(&pdu, "the call with", &call->fault, err); /* association stays */
+        if (ptype != RS_PTYPE_RESPONSE) {
+            drop_connection(c);
+            return rs_error_set(err, RS_ERR_PROTOCOL, "client: a %s arrived instead of the %s",
+                                rs_pdu_type_name(ptype), waiting);
+        }
+        bool complete;
+        st = rs_pdu_reassembler_add(r, &pdu, &complete);
+        if (st != RS_OK) {
+            drop_connection(c); /* the rest of the response would follow */
+            return rs_error_set(err, st, "client: the %s: %s", waiting,
+                                rs_pdu_reassembler_error(r));
+        }
+        if (complete)
+            return RS_OK;
+    }
+}
+
+static rs_status invoke_locked(rs_client *c, rs_client_call *call)
+{
+    rs_error *err = &call->error;
+    uint16_t p_cont_id = 0;
+    bool reused;
+    size_t sent;
+    uint32_t call_id = 0;
+    int64_t deadline = 0;
+    rs_status st;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        st = prepare(c, call->iface, &p_cont_id, &reused, &call->fault, err);
+        if (st != RS_OK)
+            return st;
+        call_id = take_call_id(c);
+        deadline = deadline_in(c->options.call_timeout_ms);
+        st = send_request(c, call, call_id, p_cont_id, deadline, &sent);
+        /* A reused connection that refuses the very first fragment was closed by the server
+         * after the liveness check: nothing was delivered, so one new association may retry. */
+        if (st == RS_ERR_CLOSED && sent == 0 && reused && attempt == 0) {
+            rs_error_clear(err);
+            continue;
+        }
+        break;
+    }
+    if (st != RS_OK)
+        return st;
+
+    rs_pdu_reassembler r;
+    rs_pdu_reassembler_init(&r, c->options.max_stub);
+    st = receive_response(c, call, call_id, deadline, &r);
+    if (st != RS_OK) {
+        rs_pdu_reassembler_free(&r);
+        return st;
+    }
+    rs_endian e = rs_pdu_reassembler_result(&r)->endian;
+
+    /* The reassembled bytes change owner without a copy: the reassembler's buffer becomes the
+     * call's response, and the reassembler is left with nothing to free. */
+    rs_buf_free(&call->response);
+    call->response = r.stub;
+    call->response.pos = 0;
+    rs_buf_init(&r.stub, 0);
+    rs_pdu_reassembler_free(&r);
+
+    rs_ndr_free(&call->ndr); /* the encoding stream, done with the request */
+    rs_buf_free(&call->request);
+    rs_ndr_init_decode(&call->ndr, &call->response, e);
+    rs_ndr_set_separate_blocks(&call->ndr); /* [out] data becomes the caller's (client.h) */
+    return RS_OK;
+}
+
+rs_status rs_client_call_invoke(rs_client_call *call)
+{
+    rs_client *c = call->client;
+    if (call->error.status != RS_OK)
+        return call->error.status;
+    if (c == NULL || call->iface == NULL)
+        return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                            "client: rs_client_call_invoke() on a call that did not begin");
+    if (call->ndr.dir != RS_NDR_ENCODE)
+        return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                            "client: rs_client_call_invoke() called twice for one call");
+    rs_status st = rs_ndr_status(&call->ndr);
+    if (st != RS_OK)
+        return rs_error_set(&call->error, st, "client: %s", rs_ndr_error(&call->ndr));
+    pthread_mutex_lock(&c->lock);
+    st = invoke_locked(c, call);
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+rs_status rs_client_call_end(rs_client_call *call, rs_status st)
+{
+    bool decoding = call->ndr.dir == RS_NDR_DECODE;
+    const char *opname = call->iface != NULL ? rs_interface_operation_name(call->iface, call->opnum)
+                                             : NULL;
+    if (st == RS_OK && !decoding)
+        st = rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                          "client: the call ended before rs_client_call_invoke()");
+    if (st == RS_OK && rs_ndr_remaining(&call->ndr) > 0)
+        st = rs_error_set(&call->error, RS_ERR_NDR,
+                          "client: %zu bytes of stub data left over after the [out] parameters of "
+                          "%s (opnum %u): the server's stub and ours disagree",
+                          rs_ndr_remaining(&call->ndr), opname != NULL ? opname : "the call",
+                          call->opnum);
+    if (st == RS_OK) {
+        st = rs_ndr_release(&call->ndr); /* only now are the [out] values the caller's */
+        if (st != RS_OK)
+            rs_error_set(&call->error, st, "client: %s", rs_ndr_error(&call->ndr));
+    }
+    if (st != RS_OK && call->error.status == RS_OK) {
+        /* The stub's own failure: most often NDR, which has the better sentence. */
+        if (rs_ndr_status(&call->ndr) != RS_OK)
+            rs_error_set(&call->error, st, "client: %s%s", decoding ? "the response: " : "",
+                         rs_ndr_error(&call->ndr));
+        else
+            rs_error_set(&call->error, st, "client: %s", rs_status_message(st));
+    }
+
+    last_status = st;
+    last_fault = st == RS_ERR_FAULT ? call->fault : 0;
+    if (st == RS_OK)
+        rs_error_clear(&last_error);
+    else
+        last_error = call->error;
+    last_error.status = st;
+
+    rs_ndr_free(&call->ndr);
+    rs_buf_free(&call->request);
+    rs_buf_free(&call->response);
+    if (st != RS_OK && error_handler != NULL)
+        error_handler(&last_error, last_fault, error_handler_ctx);
+    return st;
+}

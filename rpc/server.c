@@ -1,0 +1,1052 @@
+/* server.c -- the server runtime: an event loop, a worker pool, binds and dispatch by opnum.
+ * See server.h for the contract and the answers it gives; the wire is C706 chapter 12 and
+ * [MS-RPCE] 2.2.2 and 3.3.1.5. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "binding.h"
+#include "pdu.h"
+#include "transport.h"
+
+#define DEFAULT_WORKERS 8
+#define DEFAULT_MAX_CONNECTIONS 1024
+#define DEFAULT_IDLE_TIMEOUT_MS 120000
+#define DEFAULT_IO_TIMEOUT_MS 30000
+
+/* A response's stub data must fit alloc_hint, a u32. */
+#define RESPONSE_STUB_MAX ((size_t)UINT32_MAX)
+
+/* Connections accepted per listener per loop turn, so one busy listener cannot starve the rest. */
+#define ACCEPT_BATCH 64
+
+/* After accept() fails (out of file descriptors, most likely) its listener rests this long, or
+ * the loop would spin on a listener that stays readable. */
+#define ACCEPT_PAUSE_MS 100
+
+/* A connection's reassembly buffer is kept between calls up to this size, freed beyond: a single
+ * 4 MiB call must not make an idle connection hold 4 MiB. */
+#define REASSEMBLY_KEEP_BYTES (64 * 1024)
+
+/* [MS-RPCE] 3.3.1.5.3: a transfer syntax 6cb71c2c-9812-4540-XXXX-XXXXXXXXXXXX version 1.0 in a
+ * bind is not a transfer syntax but bind time feature negotiation; its last 8 bytes are the
+ * bitmask of features the client supports, little-endian. */
+#define BTFN_TIME_LOW 0x6cb71c2cu
+#define BTFN_TIME_MID 0x9812u
+#define BTFN_TIME_HI_AND_VERSION 0x4540u
+/* What this server supports of them: it keeps the connection after an orphaned PDU. */
+#define BTFN_SUPPORTED RS_BTFN_KEEP_CONNECTION_ON_ORPHAN
+
+typedef struct srv_listener {
+    rs_listener *listener; /* NULL once closed */
+    char binding[RS_BINDING_STRLEN];
+    char sec_addr[RS_BINDING_ENDPOINT_MAX]; /* bind_ack's secondary address: port or name */
+    int64_t paused_until;
+} srv_listener;
+
+/* A presentation context the connection's client bound. */
+typedef struct srv_context {
+    uint16_t p_cont_id;
+    const rs_interface *iface;
+} srv_context;
+
+/* One client connection. Exactly one thread touches it at a time: the event loop while it is
+ * idle, one worker while it is busy; the hand-over goes through the server's lock. */
+typedef struct srv_conn {
+    rs_conn *conn; /* NULL once a worker closed it */
+    size_t listener;
+    struct srv_conn *prev, *next; /* every connection (the loop's list) */
+    struct srv_conn *queue_next;  /* in the work queue, or the list handed back */
+    int64_t last_active;
+    bool busy; /* with a worker (the loop's to read and write) */
+    bool dead; /* the worker closed it; the loop frees it */
+
+    /* The association (C706 12.4). */
+    bool bound;
+    uint16_t max_xmit_frag; /* what we send */
+    uint16_t max_recv_frag; /* what we told the client to send */
+    uint32_t assoc_group_id;
+    srv_context contexts[RS_SERVER_MAX_CONTEXTS];
+    size_t context_count;
+
+    rs_buf in;  /* the PDU just received */
+    rs_buf out; /* the PDU being sent */
+    rs_pdu_reassembler reasm;
+} srv_conn;
+
+struct rs_server {
+    rs_server_options options;
+    pthread_mutex_t lock; /* the registry, the queue, the hand-back list, stopping, groups, and
+                             a busy connection's `conn` when it is closed */
+    pthread_cond_t work;  /* a worker waits here for the queue */
+
+    const rs_interface **ifaces;
+    size_t iface_count, iface_cap;
+    srv_listener *listeners;
+    size_t listener_count;
+
+    int wake[2];                /* the self-pipe: the loop polls wake[0] */
+    atomic_int stop_requested;  /* set by rs_server_stop(), from anywhere */
+    bool ran;
+
+    srv_conn *queue_head, *queue_tail; /* readable connections for the workers */
+    srv_conn *handed_back;             /* connections the workers are done with */
+    bool stopping;                     /* workers drain the queue, then exit */
+    uint32_t next_assoc_group;
+
+    /* The event loop's own. */
+    srv_conn *conns;
+    size_t conn_count;
+    pthread_t *threads;
+    unsigned thread_count;
+};
+
+/* The call the calling worker is serving, for rs_server_raise(). */
+static _Thread_local rs_server_call *current_call;
+
+/* ---- create, options, destroy ---------------------------------------------------------------- */
+
+rs_server_options rs_server_default_options(void)
+{
+    rs_server_options o = {
+        .workers = DEFAULT_WORKERS,
+        .max_connections = DEFAULT_MAX_CONNECTIONS,
+        .idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS,
+        .io_timeout_ms = DEFAULT_IO_TIMEOUT_MS,
+        .max_frag = RS_PDU_DEFAULT_MAX_FRAG,
+        .max_stub = RS_PDU_DEFAULT_MAX_STUB,
+    };
+    return o;
+}
+
+static rs_status complete_options(const rs_server_options *given, rs_server_options *o)
+{
+    rs_server_options d = rs_server_default_options();
+    *o = given != NULL ? *given : d;
+    if (o->workers == 0)
+        o->workers = d.workers;
+    if (o->max_connections == 0)
+        o->max_connections = d.max_connections;
+    if (o->idle_timeout_ms == 0)
+        o->idle_timeout_ms = d.idle_timeout_ms;
+    if (o->io_timeout_ms == 0)
+        o->io_timeout_ms = d.io_timeout_ms;
+    if (o->max_frag == 0)
+        o->max_frag = d.max_frag;
+    if (o->max_stub == 0)
+        o->max_stub = d.max_stub;
+    if (o->io_timeout_ms < 0 || o->max_frag < RS_SERVER_MIN_FRAG || o->workers > 4096)
+        return RS_ERR_INVALID_ARG;
+    return RS_OK;
+}
+
+static rs_status set_pipe_flags(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return RS_ERR_IO;
+    return RS_OK;
+}
+
+rs_status rs_server_create(const rs_server_options *options, rs_server **out)
+{
+    *out = NULL;
+    rs_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return RS_ERR_NOMEM;
+    s->wake[0] = s->wake[1] = -1;
+    rs_status st = complete_options(options, &s->options);
+    if (st != RS_OK)
+        goto fail;
+    if (pipe(s->wake) != 0) {
+        s->wake[0] = s->wake[1] = -1;
+        st = RS_ERR_IO;
+        goto fail;
+    }
+    st = set_pipe_flags(s->wake[0]);
+    if (st == RS_OK)
+        st = set_pipe_flags(s->wake[1]);
+    if (st != RS_OK)
+        goto fail;
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        st = RS_ERR_NOMEM;
+        goto fail;
+    }
+    if (pthread_cond_init(&s->work, NULL) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        st = RS_ERR_NOMEM;
+        goto fail;
+    }
+    atomic_init(&s->stop_requested, 0);
+    s->next_assoc_group = 1;
+    *out = s;
+    return RS_OK;
+fail:
+    if (s->wake[0] >= 0) {
+        close(s->wake[0]);
+        close(s->wake[1]);
+    }
+    free(s);
+    return st;
+}
+
+static void close_listeners(rs_server *s)
+{
+    for (size_t i = 0; i < s->listener_count; i++) {
+        rs_listener_close(s->listeners[i].listener);
+        s->listeners[i].listener = NULL;
+    }
+}
+
+void rs_server_destroy(rs_server *s)
+{
+    if (s == NULL)
+        return;
+    close_listeners(s);
+    free(s->listeners);
+    free(s->ifaces);
+    close(s->wake[0]);
+    close(s->wake[1]);
+    pthread_cond_destroy(&s->work);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* ---- the registry ---------------------------------------------------------------------------- */
+
+rs_status rs_server_register(rs_server *s, const rs_interface *iface, rs_error *err)
+{
+    if (iface == NULL || (iface->operation_count > 0 && iface->operations == NULL))
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "server: an interface needs its operations");
+    char uuid[RS_UUID_STRLEN];
+    rs_uuid_format(&iface->syntax.uuid, uuid);
+    rs_status st = RS_OK;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->iface_count; i++) {
+        if (rs_syntax_equal(&s->ifaces[i]->syntax, &iface->syntax)) {
+            st = rs_error_set(err, RS_ERR_INVALID_ARG,
+                              "server: interface %s version %u.%u is already registered", uuid,
+                              iface->syntax.major, iface->syntax.minor);
+            goto out;
+        }
+    }
+    if (s->iface_count == s->iface_cap) {
+        size_t cap = s->iface_cap ? 2 * s->iface_cap : 8;
+        const rs_interface **grown = realloc(s->ifaces, cap * sizeof *grown);
+        if (grown == NULL) {
+            st = rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+            goto out;
+        }
+        s->ifaces = grown;
+        s->iface_cap = cap;
+    }
+    s->ifaces[s->iface_count++] = iface;
+out:
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+/* C706 (12.6.3.1 "Syntax ... Compatibility"): the same UUID and major version, and a client
+ * minor version no greater than the server's. An exact minor is preferred, then the highest. */
+static const rs_interface *find_interface(rs_server *s, const rs_syntax_id *wanted)
+{
+    const rs_interface *best = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->iface_count; i++) {
+        const rs_syntax_id *have = &s->ifaces[i]->syntax;
+        if (rs_uuid_compare(&have->uuid, &wanted->uuid) != 0 || have->major != wanted->major ||
+            have->minor < wanted->minor)
+            continue;
+        if (have->minor == wanted->minor) {
+            best = s->ifaces[i];
+            break;
+        }
+        if (best == NULL || have->minor > best->syntax.minor)
+            best = s->ifaces[i];
+    }
+    pthread_mutex_unlock(&s->lock);
+    return best;
+}
+
+/* ---- listeners ------------------------------------------------------------------------------- */
+
+rs_status rs_server_listen(rs_server *s, const char *binding, rs_error *err)
+{
+    if (s->ran)
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "server: rs_server_listen() must come before rs_server_run()");
+    rs_binding b;
+    rs_status st = rs_binding_parse(binding != NULL ? binding : "", &b);
+    if (st != RS_OK)
+        return rs_error_set(err, st, "server: %s", b.error);
+    srv_listener *grown = realloc(s->listeners, (s->listener_count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    s->listeners = grown;
+    srv_listener *l = &s->listeners[s->listener_count];
+    memset(l, 0, sizeof *l);
+    st = rs_listener_open(&b, &l->listener, err);
+    if (st != RS_OK)
+        return st;
+    snprintf(l->binding, sizeof l->binding, "%s", rs_listener_binding(l->listener));
+    /* The secondary address: Windows sends the TCP port as decimal text, and for ncalrpc the
+     * endpoint name. Both are the endpoint of the binding we really listen on. */
+    rs_binding real;
+    if (rs_binding_parse(l->binding, &real) == RS_OK)
+        snprintf(l->sec_addr, sizeof l->sec_addr, "%s", real.endpoint);
+    s->listener_count++;
+    return RS_OK;
+}
+
+size_t rs_server_binding_count(const rs_server *s) { return s->listener_count; }
+
+const char *rs_server_binding(const rs_server *s, size_t i)
+{
+    return i < s->listener_count ? s->listeners[i].binding : NULL;
+}
+
+/* ---- stopping -------------------------------------------------------------------------------- */
+
+/* One byte into the self-pipe. A full pipe already holds a wake-up, so a failure is harmless. */
+static void wake_loop(rs_server *s)
+{
+    char byte = 1;
+    ssize_t n = write(s->wake[1], &byte, 1);
+    (void)n;
+}
+
+void rs_server_stop(rs_server *s)
+{
+    atomic_store(&s->stop_requested, 1);
+    wake_loop(s);
+}
+
+static void drain_wake(rs_server *s)
+{
+    char buf[64];
+    while (read(s->wake[0], buf, sizeof buf) > 0)
+        ;
+}
+
+/* ---- sending --------------------------------------------------------------------------------- */
+
+static int64_t io_deadline(const rs_server *s)
+{
+    return rs_clock_ns() + (int64_t)s->options.io_timeout_ms * RS_NS_PER_MS;
+}
+
+/* Encodes one whole PDU, little-endian, and sends it. False when the connection is unusable. */
+static bool send_pdu(rs_server *s, srv_conn *sc, const rs_pdu *pdu)
+{
+    rs_buf_reset(&sc->out);
+    if (rs_pdu_encode(pdu, RS_LE, &sc->out) != RS_OK)
+        return false;
+    return rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), NULL) == RS_OK;
+}
+
+/* A fault PDU (C706 12.6.4.7) answering call_id. */
+static bool send_fault(rs_server *s, srv_conn *sc, uint32_t call_id, uint16_t p_cont_id,
+                       uint32_t code, bool did_not_execute)
+{
+    rs_pdu f;
+    rs_pdu_init(&f, RS_PTYPE_FAULT, call_id);
+    if (did_not_execute)
+        f.hdr.pfc_flags |= RS_PFC_DID_NOT_EXECUTE;
+    f.fault.p_cont_id = p_cont_id;
+    f.fault.status = code;
+    return send_pdu(s, sc, &f);
+}
+
+/* A bind_nak (C706 12.6.4.5): the reason, the one protocol version we speak (5.0, as Windows
+ * lists it), and 3 pad bytes so the PDU is 24 bytes long, as Windows and Samba send it. */
+static void send_bind_nak(rs_server *s, srv_conn *sc, uint32_t call_id, uint16_t reason)
+{
+    static const uint8_t pad[3] = {0, 0, 0};
+    rs_pdu n;
+    rs_pdu_init(&n, RS_PTYPE_BIND_NAK, call_id);
+    n.bind_nak.provider_reject_reason = reason;
+    n.bind_nak.n_protocols = 1;
+    n.bind_nak.protocols[0].major = RS_PDU_VERSION;
+    n.bind_nak.protocols[0].minor = 0;
+    n.bind_nak.extra = pad;
+    n.bind_nak.extra_len = sizeof pad;
+    (void)send_pdu(s, sc, &n);
+}
+
+/* ---- receiving ------------------------------------------------------------------------------- */
+
+typedef enum { READ_OK, READ_GONE, READ_BAD } read_result;
+
+/* Fragments up to C706's MUST_RECV_FRAG_SIZE are always accepted (a bind comes before any
+ * negotiation), and up to max_frag when that is larger. */
+static size_t recv_limit(const rs_server *s)
+{
+    return s->options.max_frag > RS_PDU_MUST_RECV_FRAG_SIZE ? s->options.max_frag
+                                                             : RS_PDU_MUST_RECV_FRAG_SIZE;
+}
+
+/* Reads and decodes one PDU. READ_GONE: the peer closed, stalled or sent an impossible
+ * frag_length; READ_BAD: it arrived but does not decode (*why says how; pdu->hdr is filled,
+ * since the transport checked the 16-byte header already). */
+static read_result read_pdu(rs_server *s, srv_conn *sc, rs_pdu *pdu, rs_status *why)
+{
+    if (rs_conn_recv_pdu(sc->conn, &sc->in, recv_limit(s), io_deadline(s), NULL) != RS_OK)
+        return READ_GONE;
+    rs_buf view;
+    rs_buf_view(&view, sc->in.data, sc->in.len);
+    *why = rs_pdu_decode(&view, pdu);
+    return *why == RS_OK ? READ_OK : READ_BAD;
+}
+
+/* ---- bind and alter_context ------------------------------------------------------------------ */
+
+static bool is_feature_negotiation(const rs_syntax_id *s, uint64_t *features)
+{
+    const rs_uuid *u = &s->uuid;
+    if (u->time_low != BTFN_TIME_LOW || u->time_mid != BTFN_TIME_MID ||
+        u->time_hi_and_version != BTFN_TIME_HI_AND_VERSION || s->major != 1 || s->minor != 0)
+        return false;
+    uint8_t bytes[8] = {u->clock_seq[0], u->clock_seq[1], u->node[0], u->node[1],
+                        u->node[2],      u->node[3],      u->node[4], u->node[5]};
+    *features = rs_load_u64(bytes, RS_LE);
+    return true;
+}
+
+static const srv_context *find_context(const srv_conn *sc, uint16_t p_cont_id)
+{
+    for (size_t i = 0; i < sc->context_count; i++)
+        if (sc->contexts[i].p_cont_id == p_cont_id)
+            return &sc->contexts[i];
+    return NULL;
+}
+
+/* The answer to one offered presentation context, recording it when accepted. */
+static rs_pdu_result answer_context(rs_server *s, srv_conn *sc, const rs_pdu_context *ctx,
+                                    bool *features_seen)
+{
+    rs_pdu_result r;
+    memset(&r, 0, sizeof r); /* a rejection names no transfer syntax: all zero, as Windows */
+    r.result = RS_CONT_PROVIDER_REJECTION;
+    uint64_t features;
+    if (ctx->n_transfer_syn > 0 && !*features_seen &&
+        is_feature_negotiation(&ctx->transfer_syntaxes[0], &features)) {
+        *features_seen = true;
+        r.result = RS_CONT_NEGOTIATE_ACK;
+        r.reason = (uint16_t)(features & BTFN_SUPPORTED);
+        return r;
+    }
+    const rs_interface *iface = find_interface(s, &ctx->abstract_syntax);
+    if (iface == NULL) {
+        r.reason = RS_PROVIDER_ABSTRACT_SYNTAX_NOT_SUPPORTED;
+        return r;
+    }
+    bool ndr = false;
+    for (unsigned i = 0; i < ctx->n_transfer_syn; i++)
+        ndr = ndr || rs_syntax_equal(&ctx->transfer_syntaxes[i], &rs_ndr_syntax);
+    if (!ndr) {
+        r.reason = RS_PROVIDER_PROPOSED_TRANSFER_SYNTAXES_NOT_SUPPORTED;
+        return r;
+    }
+    const srv_context *bound = find_context(sc, ctx->p_cont_id);
+    if (bound != NULL && bound->iface != iface) {
+        r.reason = RS_PROVIDER_REASON_NOT_SPECIFIED; /* a context id is not rebound */
+        return r;
+    }
+    if (bound == NULL) {
+        if (sc->context_count == RS_SERVER_MAX_CONTEXTS) {
+            r.reason = RS_PROVIDER_LOCAL_LIMIT_EXCEEDED;
+            return r;
+        }
+        sc->contexts[sc->context_count].p_cont_id = ctx->p_cont_id;
+        sc->contexts[sc->context_count].iface = iface;
+        sc->context_count++;
+    }
+    r.result = RS_CONT_ACCEPTANCE;
+    r.reason = 0;
+    r.transfer_syntax = rs_ndr_syntax;
+    return r;
+}
+
+static uint16_t negotiated_frag(uint16_t theirs, uint16_t ours)
+{
+    uint16_t v = theirs < ours ? theirs : ours;
+    return v < RS_SERVER_MIN_FRAG ? RS_SERVER_MIN_FRAG : v;
+}
+
+/* bind (once per connection) and alter_context (after it). False: close the connection. */
+static bool on_bind(rs_server *s, srv_conn *sc, const rs_pdu *pdu)
+{
+    bool is_bind = pdu->hdr.ptype == RS_PTYPE_BIND;
+    uint32_t call_id = pdu->hdr.call_id;
+    const rs_pdu_bind *b = &pdu->bind;
+    if (is_bind && sc->bound) {
+        send_bind_nak(s, sc, call_id, RS_REJECT_REASON_NOT_SPECIFIED);
+        return false;
+    }
+    if (!is_bind && (!sc->bound || b->n_context_elem == 0)) {
+        (void)send_fault(s, sc, call_id, 0, RS_nca_s_proto_error, true);
+        return false;
+    }
+    if (b->n_context_elem == 0) { /* what Windows answers, as Samba's tests record */
+        send_bind_nak(s, sc, call_id, RS_REJECT_PROTOCOL_VERSION_NOT_SUPPORTED);
+        return false;
+    }
+    if (is_bind) {
+        sc->max_xmit_frag = negotiated_frag(b->max_recv_frag, s->options.max_frag);
+        sc->max_recv_frag = negotiated_frag(b->max_xmit_frag, s->options.max_frag);
+        if (b->assoc_group_id != 0) {
+            sc->assoc_group_id = b->assoc_group_id;
+        } else {
+            pthread_mutex_lock(&s->lock);
+            sc->assoc_group_id = s->next_assoc_group++;
+            if (s->next_assoc_group == 0)
+                s->next_assoc_group = 1;
+            pthread_mutex_unlock(&s->lock);
+        }
+        sc->bound = true;
+    }
+    rs_pdu ack;
+    rs_pdu_init(&ack, is_bind ? RS_PTYPE_BIND_ACK : RS_PTYPE_ALTER_CONTEXT_RESP, call_id);
+    ack.bind_ack.max_xmit_frag = sc->max_xmit_frag;
+    ack.bind_ack.max_recv_frag = sc->max_recv_frag;
+    ack.bind_ack.assoc_group_id = sc->assoc_group_id;
+    /* alter_context_resp carries no secondary address (length 0), as Windows sends it. */
+    ack.bind_ack.sec_addr = is_bind ? s->listeners[sc->listener].sec_addr : NULL;
+    ack.bind_ack.n_results = b->n_context_elem;
+    bool features_seen = false;
+    for (unsigned i = 0; i < b->n_context_elem; i++)
+        ack.bind_ack.results[i] = answer_context(s, sc, &b->contexts[i], &features_seen);
+    return send_pdu(s, sc, &ack);
+}
+
+/* ---- requests -------------------------------------------------------------------------------- */
+
+/* Runs the stub; rs_server_raise() comes back here. Nothing local lives across the setjmp. */
+static rs_status run_stub(rs_server_stub stub, rs_server_call *call)
+{
+    if (setjmp(call->raised) != 0)
+        return RS_ERR_FAULT;
+    return stub(call);
+}
+
+/* The fault a finished call answers with, 0 for a response. */
+static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_not_execute)
+{
+    *did_not_execute = false;
+    if (call->fault != 0)
+        return call->fault; /* rs_server_raise(): the procedure ran */
+    if (st == RS_OK)
+        return 0;
+    rs_status out = rs_ndr_status(&call->out);
+    if (rs_ndr_status(&call->in) == RS_OK && out != RS_OK) {
+        /* The procedure ran; its [out] values cannot be marshalled. */
+        switch (out) {
+        case RS_ERR_NULL_REF:
+            return RS_rpc_x_null_ref_pointer;
+        case RS_ERR_ENUM_RANGE:
+            return RS_rpc_x_enum_value_out_of_range;
+        case RS_ERR_LIMIT:
+            return RS_nca_s_out_args_too_big;
+        case RS_ERR_NOMEM:
+            return RS_nca_s_fault_remote_no_memory;
+        default:
+            return RS_nca_s_fault_unspec;
+        }
+    }
+    *did_not_execute = !call->executed;
+    switch (st) {
+    case RS_ERR_NDR:
+    case RS_ERR_TRUNCATED:
+    case RS_ERR_ENUM_RANGE:
+    case RS_ERR_NULL_REF:
+    case RS_ERR_LIMIT:
+        return RS_nca_s_fault_ndr;
+    case RS_ERR_NOMEM:
+        return RS_nca_s_fault_remote_no_memory;
+    default:
+        return RS_nca_s_fault_unspec;
+    }
+}
+
+/* The response's stub data in fragments of the negotiated size, each sent as it is built. */
+static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call,
+                          uint16_t p_cont_id)
+{
+    rs_pdu tmpl;
+    rs_pdu_init(&tmpl, RS_PTYPE_RESPONSE, call->call_id);
+    tmpl.response.p_cont_id = p_cont_id;
+    tmpl.stub = call->response.data;
+    tmpl.stub_len = call->response.len;
+    rs_pdu_fragmenter f;
+    rs_pdu_fragmenter_init(&f, &tmpl, RS_LE, sc->max_xmit_frag);
+    while (!rs_pdu_fragmenter_done(&f)) {
+        rs_buf_reset(&sc->out);
+        if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)
+            return false;
+        if (rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), NULL) != RS_OK)
+            return false;
+    }
+    return true;
+}
+
+/* One whole request: find its interface and operation, run the stub, answer. */
+static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
+{
+    uint32_t call_id = req->hdr.call_id;
+    uint16_t p_cont_id = req->request.p_cont_id;
+    uint16_t opnum = req->request.opnum;
+    const srv_context *ctx = find_context(sc, p_cont_id);
+    if (ctx == NULL)
+        return send_fault(s, sc, call_id, p_cont_id, RS_nca_s_unk_if, true);
+    const rs_interface *iface = ctx->iface;
+    if (opnum >= iface->operation_count || iface->operations[opnum].stub == NULL)
+        return send_fault(s, sc, call_id, p_cont_id, RS_nca_s_op_rng_error, true);
+
+    /* The object UUID, if the request has one, is accepted and not looked at: this runtime has
+     * one implementation per interface. */
+    rs_server_call call;
+    memset(&call, 0, sizeof call);
+    call.server = s;
+    call.iface = iface;
+    call.opnum = opnum;
+    call.call_id = call_id;
+    rs_buf_view(&call.request, req->stub, req->stub_len);
+    rs_ndr_init_decode(&call.in, &call.request, req->endian);
+    rs_buf_init(&call.response, RESPONSE_STUB_MAX);
+    rs_ndr_init_encode(&call.out, &call.response, RS_LE);
+
+    current_call = &call;
+    rs_status st = run_stub(iface->operations[opnum].stub, &call);
+    current_call = NULL;
+
+    bool did_not_execute;
+    uint32_t code = fault_for(&call, st, &did_not_execute);
+    bool ok = code != 0 ? send_fault(s, sc, call_id, p_cont_id, code, did_not_execute)
+                        : send_response(s, sc, &call, p_cont_id);
+    rs_ndr_free(&call.in); /* the [in] parameters, all at once */
+    rs_ndr_free(&call.out);
+    rs_buf_free(&call.response);
+    return ok;
+}
+
+/* Forgets the reassembled call, keeping a small buffer for the next one. */
+static void finish_request(rs_server *s, srv_conn *sc)
+{
+    if (sc->reasm.stub.cap > REASSEMBLY_KEEP_BYTES) {
+        rs_pdu_reassembler_free(&sc->reasm);
+        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
+    } else {
+        rs_pdu_reassembler_reset(&sc->reasm);
+    }
+}
+
+/* A request's first fragment arrived: read the rest, then dispatch. Beyond max_stub the rest is
+ * read and dropped, and the call answered with a fault, so the connection stays in step. */
+static bool on_request(rs_server *s, srv_conn *sc, const rs_pdu *first)
+{
+    uint32_t call_id = first->hdr.call_id;
+    uint16_t p_cont_id = first->request.p_cont_id;
+    if (!sc->bound) { /* C706: a request needs an association; a protocol error ends it */
+        (void)send_fault(s, sc, call_id, p_cont_id, RS_nca_s_proto_error, true);
+        return false;
+    }
+    rs_pdu_reassembler *r = &sc->reasm;
+    bool complete = false;
+    bool last = first->hdr.pfc_flags & RS_PFC_LAST_FRAG;
+    rs_status st = rs_pdu_reassembler_add(r, first, &complete);
+    rs_pdu pdu;
+    rs_status why;
+    while (!last && (st == RS_OK || st == RS_ERR_LIMIT)) {
+        read_result rr = read_pdu(s, sc, &pdu, &why);
+        if (rr == READ_GONE) {
+            finish_request(s, sc);
+            return false;
+        }
+        if (rr == READ_BAD) {
+            st = RS_ERR_PROTOCOL;
+            break;
+        }
+        uint8_t ptype = pdu.hdr.ptype;
+        if (ptype == RS_PTYPE_CO_CANCEL)
+            continue; /* ignored: the call will run to its end anyway */
+        if (ptype == RS_PTYPE_ORPHANED && pdu.hdr.call_id == call_id) {
+            finish_request(s, sc); /* the client abandoned the call: no answer is due */
+            return true;
+        }
+        if (ptype != RS_PTYPE_REQUEST || pdu.hdr.call_id != call_id) {
+            st = RS_ERR_PROTOCOL;
+            break;
+        }
+        last = pdu.hdr.pfc_flags & RS_PFC_LAST_FRAG;
+        if (st == RS_OK)
+            st = rs_pdu_reassembler_add(r, &pdu, &complete);
+    }
+    bool keep;
+    if (st == RS_ERR_LIMIT) {
+        keep = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_fault_remote_no_memory, true);
+    } else if (st != RS_OK || !complete) {
+        (void)send_fault(s, sc, call_id, p_cont_id, RS_nca_s_proto_error, true);
+        keep = false;
+    } else {
+        keep = dispatch(s, sc, rs_pdu_reassembler_result(r));
+    }
+    finish_request(s, sc);
+    return keep;
+}
+
+/* A PDU that arrived whole but does not decode. A bind gets a bind_nak with the closest reason
+ * (C706 12.6.4.5), a request or alter_context a fault naming the protocol error; then the
+ * connection closes, whatever came. */
+static bool on_malformed(rs_server *s, srv_conn *sc, const rs_pdu *pdu, rs_status why)
+{
+    uint32_t call_id = pdu->hdr.call_id;
+    switch (pdu->hdr.ptype) {
+    case RS_PTYPE_BIND:
+        send_bind_nak(s, sc, call_id,
+                      sc->bound              ? RS_REJECT_REASON_NOT_SPECIFIED
+                      : why == RS_ERR_VERSION ? RS_REJECT_PROTOCOL_VERSION_NOT_SUPPORTED
+                      : why == RS_ERR_LIMIT   ? RS_REJECT_LOCAL_LIMIT_EXCEEDED
+                                              : RS_REJECT_REASON_NOT_SPECIFIED);
+        break;
+    case RS_PTYPE_REQUEST:
+    case RS_PTYPE_ALTER_CONTEXT:
+        (void)send_fault(s, sc, call_id, 0, RS_nca_s_proto_error, true);
+        break;
+    default:
+        break;
+    }
+    return false;
+}
+
+/* Reads what arrived on a connection and answers it: one bind, alter_context or whole request.
+ * False: the connection is to be closed. */
+static bool serve_once(rs_server *s, srv_conn *sc)
+{
+    rs_pdu pdu;
+    rs_status why = RS_OK;
+    read_result rr = read_pdu(s, sc, &pdu, &why);
+    if (rr == READ_GONE)
+        return false;
+    if (rr == READ_BAD)
+        return on_malformed(s, sc, &pdu, why);
+    switch (pdu.hdr.ptype) {
+    case RS_PTYPE_BIND:
+    case RS_PTYPE_ALTER_CONTEXT:
+        return on_bind(s, sc, &pdu);
+    case RS_PTYPE_REQUEST:
+        return on_request(s, sc, &pdu);
+    case RS_PTYPE_CO_CANCEL:
+    case RS_PTYPE_ORPHANED:
+        return true; /* no call is in progress between PDUs: nothing to cancel */
+    case RS_PTYPE_AUTH3:
+        /* No authentication was negotiated (this runtime offers none): a protocol error. */
+        (void)send_fault(s, sc, pdu.hdr.call_id, 0, RS_nca_s_proto_error, true);
+        return false;
+    default:
+        return false; /* shutdown and the server-to-client PTYPEs have no business here */
+    }
+}
+
+/* ---- workers --------------------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    rs_server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (s->queue_head == NULL && !s->stopping)
+            pthread_cond_wait(&s->work, &s->lock);
+        srv_conn *sc = s->queue_head;
+        if (sc == NULL) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+        s->queue_head = sc->queue_next;
+        if (s->queue_head == NULL)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        bool keep = serve_once(s, sc);
+
+        pthread_mutex_lock(&s->lock);
+        if (!keep) {
+            rs_conn_close(sc->conn); /* now, so the client sees the close at once */
+            sc->conn = NULL;
+            sc->dead = true;
+        }
+        sc->queue_next = s->handed_back;
+        s->handed_back = sc;
+        pthread_mutex_unlock(&s->lock);
+        wake_loop(s);
+    }
+}
+
+static void enqueue(rs_server *s, srv_conn *sc)
+{
+    sc->busy = true;
+    sc->queue_next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->queue_tail != NULL)
+        s->queue_tail->queue_next = sc;
+    else
+        s->queue_head = sc;
+    s->queue_tail = sc;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static rs_status start_workers(rs_server *s, rs_error *err)
+{
+    s->threads = calloc(s->options.workers, sizeof *s->threads);
+    if (s->threads == NULL)
+        return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    for (unsigned i = 0; i < s->options.workers; i++) {
+        int rc = pthread_create(&s->threads[i], NULL, worker_main, s);
+        if (rc != 0)
+            return rs_error_set(err, RS_ERR_IO, "server: cannot start worker %u: %s", i + 1,
+                                strerror(rc));
+        s->thread_count++;
+    }
+    return RS_OK;
+}
+
+/* At stop, a worker waiting for the rest of a PDU would wait up to io_timeout_ms. Shutting the
+ * read side of every busy connection ends such waits at once (the bytes already received can
+ * still be read); a call whose request has arrived is not affected, and its response is still
+ * written. Under the lock, so that no worker closes the descriptor meanwhile. */
+static void cut_reads(rs_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (srv_conn *sc = s->conns; sc != NULL; sc = sc->next)
+        if (sc->busy && sc->conn != NULL)
+            (void)shutdown(rs_conn_fd(sc->conn), SHUT_RD);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void join_workers(rs_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->work);
+    pthread_mutex_unlock(&s->lock);
+    for (unsigned i = 0; i < s->thread_count; i++)
+        pthread_join(s->threads[i], NULL);
+    free(s->threads);
+    s->threads = NULL;
+    s->thread_count = 0;
+}
+
+/* ---- the event loop -------------------------------------------------------------------------- */
+
+static void close_conn(rs_server *s, srv_conn *sc)
+{
+    if (sc->prev != NULL)
+        sc->prev->next = sc->next;
+    else
+        s->conns = sc->next;
+    if (sc->next != NULL)
+        sc->next->prev = sc->prev;
+    s->conn_count--;
+    rs_conn_close(sc->conn);
+    rs_buf_free(&sc->in);
+    rs_buf_free(&sc->out);
+    rs_pdu_reassembler_free(&sc->reasm);
+    free(sc);
+}
+
+/* Takes back the connections the workers are done with. */
+static void take_back(rs_server *s, int64_t now)
+{
+    pthread_mutex_lock(&s->lock);
+    srv_conn *list = s->handed_back;
+    s->handed_back = NULL;
+    pthread_mutex_unlock(&s->lock);
+    while (list != NULL) {
+        srv_conn *sc = list;
+        list = sc->queue_next;
+        sc->busy = false;
+        if (sc->dead)
+            close_conn(s, sc);
+        else
+            sc->last_active = now;
+    }
+}
+
+/* Accepts what waits on listener i. Beyond max_connections a connection is accepted and closed
+ * at once: a clean refusal the client sees now, rather than a wait in the listen backlog. */
+static void accept_some(rs_server *s, size_t i, int64_t now)
+{
+    srv_listener *l = &s->listeners[i];
+    for (int k = 0; k < ACCEPT_BATCH; k++) {
+        rs_conn *conn;
+        rs_error e = {0};
+        rs_status st = rs_listener_accept(l->listener, 0 /* already past: never wait */, &conn, &e);
+        if (st == RS_ERR_TIMEOUT)
+            return;
+        if (st != RS_OK) {
+            l->paused_until = now + ACCEPT_PAUSE_MS * RS_NS_PER_MS;
+            return;
+        }
+        if (s->conn_count >= s->options.max_connections) {
+            rs_conn_close(conn);
+            continue;
+        }
+        srv_conn *sc = calloc(1, sizeof *sc);
+        if (sc == NULL) {
+            rs_conn_close(conn);
+            continue;
+        }
+        sc->conn = conn;
+        sc->listener = i;
+        sc->last_active = now;
+        sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
+        rs_buf_init(&sc->in, RS_PDU_MAX_FRAG_LENGTH);
+        rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH);
+        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
+        sc->next = s->conns;
+        if (s->conns != NULL)
+            s->conns->prev = sc;
+        s->conns = sc;
+        s->conn_count++;
+    }
+}
+
+static void close_idle(rs_server *s, int64_t now)
+{
+    if (s->options.idle_timeout_ms < 0)
+        return;
+    int64_t idle = (int64_t)s->options.idle_timeout_ms * RS_NS_PER_MS;
+    srv_conn *next;
+    for (srv_conn *sc = s->conns; sc != NULL; sc = next) {
+        next = sc->next;
+        if (!sc->busy && now - sc->last_active >= idle)
+            close_conn(s, sc);
+    }
+}
+
+static int poll_timeout_ms(int64_t wake_at, int64_t now)
+{
+    if (wake_at == RS_DEADLINE_NONE)
+        return -1;
+    if (wake_at <= now)
+        return 0;
+    int64_t ms = (wake_at - now + RS_NS_PER_MS - 1) / RS_NS_PER_MS;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Polls the self-pipe, the listeners and every idle connection until rs_server_stop().
+ * Each turn is O(connections): poll() takes the whole set. */
+static rs_status event_loop(rs_server *s, struct pollfd *pfds, srv_conn **slot,
+                            size_t *slot_listener, rs_error *err)
+{
+    int64_t idle_ns = (int64_t)s->options.idle_timeout_ms * RS_NS_PER_MS;
+    for (;;) {
+        if (atomic_load(&s->stop_requested))
+            return RS_OK;
+        int64_t now = rs_clock_ns();
+        int64_t wake_at = RS_DEADLINE_NONE;
+        nfds_t n = 0;
+        pfds[n] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
+        slot[n++] = NULL;
+        for (size_t i = 0; i < s->listener_count; i++) {
+            srv_listener *l = &s->listeners[i];
+            if (l->paused_until > now) {
+                wake_at = l->paused_until < wake_at ? l->paused_until : wake_at;
+                continue;
+            }
+            pfds[n] = (struct pollfd){.fd = rs_listener_fd(l->listener), .events = POLLIN};
+            slot_listener[n] = i;
+            slot[n++] = NULL;
+        }
+        for (srv_conn *sc = s->conns; sc != NULL; sc = sc->next) {
+            if (sc->busy)
+                continue;
+            pfds[n] = (struct pollfd){.fd = rs_conn_fd(sc->conn), .events = POLLIN};
+            slot[n++] = sc;
+            if (s->options.idle_timeout_ms >= 0 && sc->last_active + idle_ns < wake_at)
+                wake_at = sc->last_active + idle_ns;
+        }
+        int ready = poll(pfds, n, poll_timeout_ms(wake_at, now));
+        if (ready < 0 && errno != EINTR)
+            return rs_error_set(err, RS_ERR_IO, "server: poll: %s", strerror(errno));
+        if (atomic_load(&s->stop_requested))
+            return RS_OK;
+        now = rs_clock_ns();
+        if (ready > 0 && pfds[0].revents != 0)
+            drain_wake(s);
+        take_back(s, now);
+        for (nfds_t k = 1; ready > 0 && k < n; k++) {
+            if (pfds[k].revents == 0)
+                continue;
+            if (slot[k] != NULL)
+                enqueue(s, slot[k]);
+            else
+                accept_some(s, slot_listener[k], now);
+        }
+        close_idle(s, now);
+    }
+}
+
+rs_status rs_server_run(rs_server *s, rs_error *err)
+{
+    if (s->ran)
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "server: a server runs once");
+    if (s->listener_count == 0)
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "server: it listens on nothing; call rs_server_listen() first");
+    s->ran = true;
+    /* Every descriptor the loop can poll at once: the self-pipe, the listeners, and
+     * max_connections connections (accept_some() never lets more in). */
+    size_t cap = 1 + s->listener_count + s->options.max_connections;
+    struct pollfd *pfds = calloc(cap, sizeof *pfds);
+    srv_conn **slot = calloc(cap, sizeof *slot);
+    size_t *slot_listener = calloc(cap, sizeof *slot_listener);
+    rs_status st;
+    if (pfds == NULL || slot == NULL || slot_listener == NULL)
+        st = rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    else
+        st = start_workers(s, err);
+    if (st == RS_OK)
+        st = event_loop(s, pfds, slot, slot_listener, err);
+
+    /* Stop accepting, let the workers answer what they have, then close everything. */
+    close_listeners(s);
+    cut_reads(s);
+    join_workers(s);
+    take_back(s, rs_clock_ns());
+    while (s->conns != NULL)
+        close_conn(s, s->conns);
+    drain_wake(s);
+    free(pfds);
+    free(slot);
+    free(slot_listener);
+    return st;
+}
+
+/* ---- raising a fault from a procedure -------------------------------------------------------- */
+
+void rs_server_raise(uint32_t code)
+{
+    rs_server_call *call = current_call;
+    if (call == NULL) {
+        static const char msg[] =
+            "rpcscope: rs_server_raise() was called outside a procedure that a server stub "
+            "called; aborting\n";
+        ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)n;
+        abort();
+    }
+    call->fault = code != 0 ? code : RS_nca_s_fault_unspec;
+    longjmp(call->raised, 1);
+}

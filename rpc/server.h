@@ -1,0 +1,179 @@
+/* server.h -- the server runtime: register interfaces, listen, and dispatch calls to their stubs.
+ *
+ * A server accepts connections on its bindings, answers binds (bind_ack for an interface it has,
+ * bind_nak or a provider rejection otherwise), reassembles requests, and hands each to the
+ * interface's stub for its opnum on a worker thread. Answers it gives on its own: a fault
+ * nca_s_op_rng_error for an unknown opnum, nca_s_unk_if for an unbound context, nca_s_fault_ndr
+ * for stub data that does not decode, and the procedure's own code when it raises one.
+ *
+ *     rs_server *s;  rs_error err = {0};
+ *     if (rs_server_create(NULL, &s) != RS_OK ||
+ *         rs_server_register(s, &hello_server_interface, &err) != RS_OK ||
+ *         rs_server_listen(s, "ncacn_ip_tcp:127.0.0.1[4747]", &err) != RS_OK ||
+ *         rs_server_run(s, &err) != RS_OK)          // until rs_server_stop(), e.g. on SIGTERM
+ *         fprintf(stderr, "%s\n", err.message);
+ *     rs_server_destroy(s);
+ *
+ * Memory in a call: the [in] parameters the stub decodes live until the reply is sent, then are
+ * freed together. [out] memory a procedure allocates with malloc() (an embedded pointer, a
+ * string) is freed by the stub once it is marshalled, as MIDL's midl_user_free() would.
+ *
+ * How it runs (Redis's ae.c in miniature): rs_server_run()'s thread is the event loop. It polls
+ * the listeners, a self-pipe and every idle connection; a connection with bytes to read is handed
+ * to one of options.workers threads, which reads and answers what arrived -- a bind with its
+ * bind_ack, all fragments of a request with the response fragments -- and hands the connection
+ * back through the self-pipe. So one connection is served by one thread at a time, in order, and
+ * up to `workers` calls run at once. Costs: each loop wake-up is O(connections), since poll()
+ * takes the whole set; a client that starts a PDU and then stalls holds a worker for up to
+ * io_timeout_ms per fragment (rs_server_stop() cuts such waits short); a request costs up to
+ * max_stub bytes while it is reassembled, and its decoded [in] values up to ndr.h's max_alloc.
+ *
+ * What the server answers on its own (C706 12.4 and 12.5; MS-RPCE 3.3.1.5; Samba and Windows do
+ * the same where C706 leaves a choice):
+ *   bind, alter_context: per context, acceptance with NDR 2.0 when the interface is registered
+ *     (same UUID and major version, the client's minor <= ours) and NDR is offered;
+ *     provider_rejection abstract_syntax_not_supported (unknown interface or version) or
+ *     proposed_transfer_syntaxes_not_supported (no NDR); negotiate_ack for a bind time feature
+ *     negotiation context (keep_connection_on_orphan only).
+ *   bind_nak, then the connection is closed: a bind with no contexts
+ *     (protocol_version_not_supported, as Windows answers), more contexts than
+ *     RS_PDU_MAX_CONTEXTS (local_limit_exceeded), a version other than 5.0/5.1
+ *     (protocol_version_not_supported), another malformed bind, or a second bind on one
+ *     connection (reason_not_specified: C706 binds once per association).
+ *   fault nca_s_proto_error, then the connection is closed: a request or alter_context before any
+ *     bind, a malformed request, fragments that do not fit together.
+ *   fault nca_s_unk_if (an unbound context id) and nca_s_op_rng_error (an opnum the interface
+ *     lacks, or whose stub is NULL), both with PFC_DID_NOT_EXECUTE; the connection stays.
+ *   fault nca_s_fault_remote_no_memory with PFC_DID_NOT_EXECUTE for a request beyond max_stub: its
+ *     remaining fragments are read and dropped first, so the connection stays usable.
+ *   fault nca_s_fault_ndr for [in] stub data that does not decode (PFC_DID_NOT_EXECUTE when the
+ *     procedure had not run: see `executed`); the code given to rs_server_raise(); for [out] data
+ *     that cannot be encoded: rpc_x_null_ref_pointer, rpc_x_enum_value_out_of_range,
+ *     nca_s_out_args_too_big or nca_s_fault_remote_no_memory.
+ *   co_cancel and orphaned are read and ignored: a call runs to its end on its worker (C706 lets
+ *     a server ignore cancels); an orphaned during a request's fragments drops that request.
+ *   Anything else (a PDU that does not decode, a PTYPE a client never sends) closes the connection.
+ *   Bytes left over after a stub decoded its [in] parameters are ignored, as Samba does.
+ * Every other connection keeps being served.
+ */
+#ifndef RPCSCOPE_SERVER_H
+#define RPCSCOPE_SERVER_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "interface.h"
+#include "ndr.h"
+#include "pdu.h"
+#include "status.h"
+
+typedef struct rs_server rs_server;
+
+/* A field left 0 takes its default. */
+typedef struct rs_server_options {
+    unsigned workers;          /* threads that run calls; default 8, at most 4096 */
+    unsigned max_connections;  /* connections held at once; default 1024. One more is accepted
+                                  and closed at once: the client sees a clean close, not a hang
+                                  in the listen backlog */
+    int idle_timeout_ms;       /* a connection silent this long is closed; default 120000;
+                                  negative: never */
+    int io_timeout_ms;         /* finishing a PDU once it has started, and sending; default 30000 */
+    uint16_t max_frag;         /* the largest fragment offered and sent; default 4280; at least
+                                  RS_SERVER_MIN_FRAG. Fragments up to C706's 1432 (or max_frag if
+                                  larger) are always received, as C706 requires before a bind */
+    size_t max_stub;           /* the largest reassembled request stub; default 4 MiB */
+} rs_server_options;
+
+/* The floor of both negotiated fragment sizes: a request header with an object UUID and 8 bytes
+ * of stub data. A client offering less (C706 asks for at least 1432) is answered with this. */
+#define RS_SERVER_MIN_FRAG                                                                         \
+    (RS_PDU_REQUEST_HEADER_SIZE + RS_PDU_OBJECT_SIZE + RS_PDU_FRAG_STUB_ALIGN)
+
+/* Presentation contexts one connection may keep bound; more get provider_rejection
+ * local_limit_exceeded. */
+#define RS_SERVER_MAX_CONTEXTS 64
+
+rs_server_options rs_server_default_options(void);
+
+/* A server with no interfaces and no bindings yet. `options` may be NULL for the defaults.
+ * RS_ERR_INVALID_ARG for options out of range. */
+RS_MUST_CHECK rs_status rs_server_create(const rs_server_options *options, rs_server **out);
+
+/* Closes every listener, frees the server. Call it when rs_server_run() has returned (or never
+ * ran): a running server is stopped with rs_server_stop() from another thread first. NULL is
+ * fine. */
+void rs_server_destroy(rs_server *s);
+
+/* Offers an interface; also while the server runs (a bind sees it from then on). The interface is
+ * borrowed and must outlive the server. RS_ERR_INVALID_ARG if one with the same UUID and version
+ * is there. */
+RS_MUST_CHECK rs_status rs_server_register(rs_server *s, const rs_interface *iface, rs_error *err);
+
+/* Listens on a string binding (ncacn_ip_tcp without an address listens on 127.0.0.1 only;
+ * port 0 or none picks a free port). May be called several times, before rs_server_run(). */
+RS_MUST_CHECK rs_status rs_server_listen(rs_server *s, const char *binding, rs_error *err);
+
+/* The bindings it listens on, with real ports: "ncacn_ip_tcp:127.0.0.1[41234]". Still readable
+ * after rs_server_run() returned. */
+size_t rs_server_binding_count(const rs_server *s);
+const char *rs_server_binding(const rs_server *s, size_t i);
+
+/* Serves until rs_server_stop(); then stops accepting (its listeners are closed and an ncalrpc
+ * socket file removed, so a new server may take the name), lets the workers finish and answer
+ * the calls whose requests had arrived whole (one still arriving is dropped), closes every
+ * connection, joins the workers and returns RS_OK. So it returns once the slowest procedure
+ * running has returned. A server runs once: RS_ERR_INVALID_ARG if it ran before or listens on
+ * nothing; RS_ERR_IO if a worker thread cannot start or poll() fails. */
+RS_MUST_CHECK rs_status rs_server_run(rs_server *s, rs_error *err);
+
+/* Asks a running server to stop: an atomic store and one write() to the self-pipe, so it is safe
+ * from a signal handler and from any thread. Before rs_server_run() it makes the run return at
+ * once. */
+void rs_server_stop(rs_server *s);
+
+/* ---- one call, as the generated server stubs see it ----------------------------------------- */
+
+/* What a server stub gets: the call's [in] stub data to decode and a stream for its [out] data.
+ * The stub sets `executed` just before it calls the procedure, so that a fault for stub data
+ * that did not decode says whether the procedure ran (PFC_DID_NOT_EXECUTE when it did not):
+ *
+ *     static rs_status hello_HelloProc_stub(rs_server_call *call)
+ *     {
+ *         char *pszString = NULL;
+ *         rs_status st = rs_ndr_get_string(&call->in, "pszString", &pszString);
+ *         if (st == RS_OK)
+ *             st = rs_ndr_flush(&call->in);
+ *         if (st != RS_OK)
+ *             return st;                  // fault nca_s_fault_ndr, PFC_DID_NOT_EXECUTE
+ *         call->executed = true;
+ *         HelloProc((unsigned char *)pszString);
+ *         return RS_OK;                   // an empty response
+ *     }
+ */
+struct rs_server_call {
+    rs_server *server;
+    const rs_interface *iface;
+    uint16_t opnum;
+    uint32_t call_id;
+    rs_buf request;      /* the reassembled [in] stub data (a view) */
+    rs_buf response;     /* the [out] stub data the stub encodes */
+    rs_ndr in;           /* decodes `request` in the byte order of the client's drep */
+    rs_ndr out;          /* encodes `response`, little-endian */
+    uint32_t fault;      /* the fault to send instead of a response, 0 for none */
+    bool executed;       /* set by the stub just before it calls the procedure */
+    jmp_buf raised;      /* where rs_server_raise() returns to */
+};
+
+/* Abandons the call the calling thread is serving and answers it with a fault carrying `code`
+ * (e.g. RS_nca_s_fault_int_div_by_zero); what RpcRaiseException does inside a Windows server.
+ * Code 0 becomes nca_s_fault_unspec (0 means "no fault"). It longjmp()s out of the procedure:
+ * what the procedure allocated and did not free is lost, and the [in] parameters are freed as
+ * usual. Call it only from a procedure that a server stub called, on the worker's thread;
+ * anywhere else it is a programming error and the process aborts with a message on stderr (the
+ * one place the library writes there, just before the crash it explains). */
+__attribute__((noreturn)) void rs_server_raise(uint32_t code);
+
+#endif
