@@ -1,16 +1,32 @@
 /* client.c -- the client runtime: one association per client, binds, calls and their outcome.
- * See client.h for the contract; the wire is C706 chapter 12 and [MS-RPCE] 2.2.2. */
+ * See client.h for the contract; the wire is C706 chapter 12 and [MS-RPCE] 2.2.2.
+ *
+ * Every step of a call is also reported to the trace hook (trace.h), on the calling thread, in
+ * this order (transport.c reports the ones in brackets):
+ *
+ *   CALL_BEGIN                            the call becomes the thread's (rs_trace_set_call())
+ *   NDR_PUT ...                           each [in] field the stub marshals
+ *   [CONNECT] BIND PDU_BUILT [PDU_SENT]   a new association, or an alter_context for another
+ *   [PDU_RECEIVED] BIND_ACK|BIND_NAK      interface on the one there is
+ *   PDU_BUILT [PDU_SENT] ...              each request fragment
+ *   [PDU_RECEIVED] ... PDU_REASSEMBLED    the response's fragments, joined
+ *   NDR_GET ...                           each [out] field the stub unmarshals
+ *   FAULT, TIMEOUT or ERROR               how it failed, if it did
+ *   CALL_END                              "ok", or the status and its sentence
+ */
 #include "client.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "binding.h"
 #include "pdu.h"
+#include "trace.h"
 #include "transport.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
@@ -40,7 +56,9 @@ struct rs_client {
     size_t context_count;
     uint16_t next_context_id;
 
-    uint32_t next_call_id; /* the id the next bind, alter_context or request gets */
+    /* The id the next bind, alter_context or call gets. Atomic: a call takes its id in
+     * rs_client_call_begin(), without the lock, so that every event of the call carries it. */
+    _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
     rs_buf in;             /* the PDU just received */
 };
@@ -107,6 +125,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
                          rs_error *err)
 {
     *out = NULL;
+    rs_trace_init_from_env(); /* any program is traceable by its environment alone */
     if (binding == NULL)
         return rs_error_set(err, RS_ERR_INVALID_ARG, "client: no binding");
     rs_client *c = calloc(1, sizeof *c);
@@ -131,7 +150,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
     }
     rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH);
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
-    c->next_call_id = 1;
+    atomic_init(&c->next_call_id, 1);
     *out = c;
     return RS_OK;
 fail:
@@ -167,9 +186,10 @@ const char *rs_client_binding(const rs_client *c) { return c->binding_text; }
  * connection is only ever one. */
 static uint32_t take_call_id(rs_client *c)
 {
-    uint32_t id = c->next_call_id++;
-    if (c->next_call_id == 0)
-        c->next_call_id = 1;
+    uint32_t id;
+    do
+        id = atomic_fetch_add(&c->next_call_id, 1);
+    while (id == 0);
     return id;
 }
 
@@ -249,6 +269,143 @@ static rs_status fault_error(const rs_pdu *pdu, const char *what, uint32_t *faul
                         code, dne);
 }
 
+/* ---- trace events ----------------------------------------------------------------------------
+ * Each helper is called only when rs_trace_enabled(), so that with tracing off an event site is
+ * one branch and builds nothing. Events about the call leave call_id 0: rs_trace_emit() fills in
+ * the thread's call (rs_trace_set_call() in rs_client_call_begin()). Events about a PDU carry the
+ * PDU's own call id, since a bind's is not the request's. */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_ENDIAN RS_BE
+#else
+#define HOST_ENDIAN RS_LE
+#endif
+
+static uint8_t endian_flag(rs_endian e) { return e == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0; }
+
+static void emit_text(rs_trace_kind kind, const char *text)
+{
+    rs_trace_event ev = {.kind = kind, .role = RS_TRACE_ROLE_CLIENT, .text = text};
+    rs_trace_emit(&ev);
+}
+
+/* An event about the PDU in `pdu`: PDU_BUILT, or what the runtime makes of it (BIND, BIND_ACK,
+ * BIND_NAK, FAULT), or PDU_REASSEMBLED's stub data; `iface` names the interface of a bind
+ * exchange (NULL: the call's). */
+static void emit_pdu(rs_trace_kind kind, const rs_buf *pdu, uint8_t ptype, uint32_t call_id,
+                     uint8_t flags, const char *iface, const char *text)
+{
+    rs_trace_event ev = {
+        .kind = kind,
+        .role = RS_TRACE_ROLE_CLIENT,
+        .call_id = call_id,
+        .ptype = ptype,
+        .length = pdu->len > UINT32_MAX ? UINT32_MAX : (uint32_t)pdu->len,
+        .interface = iface,
+        .text = text,
+        .flags = flags,
+        .bytes = pdu->data,
+        .bytes_len = pdu->len,
+    };
+    rs_trace_emit(&ev);
+}
+
+/* "nca_s_op_rng_error (0x1c010002)", or "fault 0x12345678" for a code without a name. */
+static void fault_text(uint32_t code, char *out, size_t size)
+{
+    const char *name = rs_fault_name(code);
+    if (name != NULL)
+        snprintf(out, size, "%s (0x%08x)", name, code);
+    else
+        snprintf(out, size, "fault 0x%08x", code);
+}
+
+/* What an answer to a bind says: "max_xmit_frag 4280, max_recv_frag 4280, assoc_group
+ * 0x00000001: acceptance", with "provider_rejection (abstract_syntax_not_supported)" for a
+ * rejected context, one entry per offered context. */
+static void ack_text(const rs_pdu_bind_ack *ack, char *out, size_t size)
+{
+    int n = snprintf(out, size, "max_xmit_frag %u, max_recv_frag %u, assoc_group 0x%08x:",
+                     ack->max_xmit_frag, ack->max_recv_frag, ack->assoc_group_id);
+    for (unsigned i = 0; i < ack->n_results && n >= 0 && (size_t)n < size; i++) {
+        const rs_pdu_result *r = &ack->results[i];
+        const char *sep = i > 0 ? "," : "";
+        if (r->result == RS_CONT_PROVIDER_REJECTION || r->result == RS_CONT_USER_REJECTION)
+            n += snprintf(out + n, size - (size_t)n, "%s %s (%s)", sep,
+                          rs_pdu_result_name(r->result), rs_pdu_provider_reason_name(r->reason));
+        else
+            n += snprintf(out + n, size - (size_t)n, "%s %s", sep, rs_pdu_result_name(r->result));
+    }
+}
+
+/* The answer to a bind or alter_context, as it arrived in c->in. */
+static void trace_bind_answer(const rs_client *c, const rs_pdu *pdu, const rs_interface *iface)
+{
+    char text[256];
+    rs_trace_kind kind;
+    switch (pdu->hdr.ptype) {
+    case RS_PTYPE_BIND_ACK:
+    case RS_PTYPE_ALTER_CONTEXT_RESP:
+        kind = RS_TRACE_BIND_ACK;
+        ack_text(&pdu->bind_ack, text, sizeof text);
+        break;
+    case RS_PTYPE_BIND_NAK:
+        kind = RS_TRACE_BIND_NAK;
+        snprintf(text, sizeof text, "%s",
+                 rs_pdu_reject_reason_name(pdu->bind_nak.provider_reject_reason));
+        break;
+    case RS_PTYPE_FAULT:
+        kind = RS_TRACE_FAULT;
+        fault_text(pdu->fault.status, text, sizeof text);
+        break;
+    default:
+        return; /* not an answer: the error that follows says what it was */
+    }
+    emit_pdu(kind, &c->in, pdu->hdr.ptype, pdu->hdr.call_id,
+             (uint8_t)(RS_TRACE_FLAG_OUT | endian_flag(pdu->endian)), iface->name, text);
+}
+
+/* One field of stub data, from the NDR stream's observer: NDR_PUT while encoding, NDR_GET while
+ * decoding. A decoded multi-byte value in the other byte order than this machine's is where the
+ * stub converts it (NDR's receiver-makes-right): the event says so. */
+static void emit_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes, bool out)
+{
+    bool decoding = ndr->dir == RS_NDR_DECODE;
+    bool converted = decoding && ndr->endian != HOST_ENDIAN && f->role != RS_NDR_ROLE_PADDING &&
+                     f->count > 0 && f->length / f->count > 1;
+    rs_trace_event ev = {
+        .kind = decoding ? RS_TRACE_NDR_GET : RS_TRACE_NDR_PUT,
+        .role = RS_TRACE_ROLE_CLIENT,
+        .ndr_role = (uint8_t)f->role,
+        .offset = f->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)f->offset,
+        .length = f->length > UINT32_MAX ? UINT32_MAX : (uint32_t)f->length,
+        .name = f->name,
+        .ndr_type = f->type,
+        .text = !converted ? NULL
+                : ndr->endian == RS_BE ? "converted from big-endian"
+                                       : "converted from little-endian",
+        .flags = (uint8_t)((out ? RS_TRACE_FLAG_OUT : 0) | endian_flag(ndr->endian)),
+        .bytes = bytes,
+        .bytes_len = f->length,
+    };
+    rs_trace_emit(&ev);
+}
+
+/* The observers of the request's encoding stream and the response's decoding stream. */
+static void observe_request(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes,
+                            void *ctx)
+{
+    (void)ctx;
+    emit_field(ndr, f, bytes, false);
+}
+
+static void observe_response(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes,
+                             void *ctx)
+{
+    (void)ctx;
+    emit_field(ndr, f, bytes, true);
+}
+
 /* ---- bind and alter_context (C706 12.6.4.3, 12.6.4.1) ---------------------------------------- */
 
 /* Offers `iface` as context `p_cont_id` in a bind (first on a connection) or an alter_context
@@ -286,6 +443,13 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
     if (st != RS_OK)
         return rs_error_set(err, st, "client: cannot encode the %s: %s", name,
                             rs_buf_error(&c->out));
+    if (rs_trace_enabled()) {
+        char text[160];
+        snprintf(text, sizeof text, "%s %s context %u", name, itext, p_cont_id);
+        uint8_t flags = endian_flag(c->options.endian);
+        emit_pdu(RS_TRACE_BIND, &c->out, ptype, call_id, flags, iface->name, text);
+        emit_pdu(RS_TRACE_PDU_BUILT, &c->out, ptype, call_id, flags, iface->name, NULL);
+    }
     st = send_out(c, deadline, name, err);
     if (st != RS_OK)
         return st;
@@ -298,6 +462,8 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
     st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, waiting, &pdu, err);
     if (st != RS_OK)
         return st;
+    if (rs_trace_enabled())
+        trace_bind_answer(c, &pdu, iface);
     if (pdu.hdr.call_id != call_id) {
         drop_connection(c);
         return rs_error_set(err, RS_ERR_PROTOCOL,
@@ -417,6 +583,28 @@ static rs_status prepare(rs_client *c, const rs_interface *iface, uint16_t *p_co
 
 /* ---- the call -------------------------------------------------------------------------------- */
 
+/* The call becomes the thread's (every event until rs_client_call_end() carries its id,
+ * interface and procedure), CALL_BEGIN, and the request's stream reports each field. */
+static void trace_begin(rs_client_call *call)
+{
+    const rs_interface *iface = call->iface;
+    const char *opname = iface != NULL ? rs_interface_operation_name(iface, call->opnum) : NULL;
+    rs_trace_set_call(RS_TRACE_ROLE_CLIENT, iface != NULL ? iface->name : NULL, opname,
+                      call->call_id, call->opnum);
+    char text[RS_BINDING_STRLEN + 160];
+    if (iface != NULL && call->client != NULL) {
+        char itext[96];
+        iface_text(iface, itext, sizeof itext);
+        snprintf(text, sizeof text, "%s opnum %u (%s) on %s", itext, call->opnum,
+                 opname != NULL ? opname : "unknown to this interface", call->client->binding_text);
+    } else {
+        snprintf(text, sizeof text, "%s",
+                 call->client == NULL ? "no binding handle" : "no interface");
+    }
+    emit_text(RS_TRACE_CALL_BEGIN, text);
+    rs_ndr_set_observer(&call->ndr, observe_request, NULL);
+}
+
 rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs_interface *iface,
                                uint16_t opnum)
 {
@@ -427,6 +615,9 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     rs_buf_init(&call->request, REQUEST_STUB_MAX);
     rs_buf_init(&call->response, 0);
     rs_ndr_init_encode(&call->ndr, &call->request, client != NULL ? client->options.endian : RS_LE);
+    call->call_id = client != NULL ? take_call_id(client) : 0;
+    if (rs_trace_enabled())
+        trace_begin(call);
     if (client == NULL)
         return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
                             "client: no binding handle: open one with rs_client_open() and set "
@@ -459,6 +650,9 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
         if (st != RS_OK)
             return rs_error_set(&call->error, st, "client: cannot build the request: %s",
                                 rs_buf_error(&c->out));
+        if (rs_trace_enabled())
+            emit_pdu(RS_TRACE_PDU_BUILT, &c->out, RS_PTYPE_REQUEST, call_id,
+                     endian_flag(c->options.endian), NULL, NULL);
         st = send_out(c, deadline, "request", &call->error);
         if (st != RS_OK)
             return st;
@@ -494,8 +688,15 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
                                 "client: a %s for call %u arrived while waiting for the %s",
                                 rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting);
         }
-        if (ptype == RS_PTYPE_FAULT)
+        if (ptype == RS_PTYPE_FAULT) {
+            if (rs_trace_enabled()) {
+                char text[64];
+                fault_text(pdu.fault.status, text, sizeof text);
+                emit_pdu(RS_TRACE_FAULT, &c->in, ptype, call_id,
+                         (uint8_t)(RS_TRACE_FLAG_OUT | endian_flag(pdu.endian)), NULL, text);
+            }
             return fault_error(&pdu, "the call with", &call->fault, err); /* association stays */
+        }
         if (ptype != RS_PTYPE_RESPONSE) {
             drop_connection(c);
             return rs_error_set(err, RS_ERR_PROTOCOL, "client: a %s arrived instead of the %s",
@@ -519,14 +720,13 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     uint16_t p_cont_id = 0;
     bool reused;
     size_t sent;
-    uint32_t call_id = 0;
+    uint32_t call_id = call->call_id;
     int64_t deadline = 0;
     rs_status st;
     for (int attempt = 0; attempt < 2; attempt++) {
         st = prepare(c, call->iface, &p_cont_id, &reused, &call->fault, err);
         if (st != RS_OK)
             return st;
-        call_id = take_call_id(c);
         deadline = deadline_in(c->options.call_timeout_ms);
         st = send_request(c, call, call_id, p_cont_id, deadline, &sent);
         /* A reused connection that refuses the very first fragment was closed by the server
@@ -548,6 +748,13 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
         return st;
     }
     rs_endian e = rs_pdu_reassembler_result(&r)->endian;
+    if (rs_trace_enabled()) {
+        char text[64];
+        snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", r.fragments,
+                 r.fragments == 1 ? "" : "s", r.stub.len);
+        emit_pdu(RS_TRACE_PDU_REASSEMBLED, &r.stub, RS_PTYPE_RESPONSE, call_id,
+                 (uint8_t)(RS_TRACE_FLAG_OUT | endian_flag(e)), NULL, text);
+    }
 
     /* The reassembled bytes change owner without a copy: the reassembler's buffer becomes the
      * call's response, and the reassembler is left with nothing to free. */
@@ -561,6 +768,8 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     rs_buf_free(&call->request);
     rs_ndr_init_decode(&call->ndr, &call->response, e);
     rs_ndr_set_separate_blocks(&call->ndr); /* [out] data becomes the caller's (client.h) */
+    if (rs_trace_enabled())
+        rs_ndr_set_observer(&call->ndr, observe_response, NULL);
     return RS_OK;
 }
 
@@ -582,6 +791,21 @@ rs_status rs_client_call_invoke(rs_client_call *call)
     st = invoke_locked(c, call);
     pthread_mutex_unlock(&c->lock);
     return st;
+}
+
+/* How the call failed, if it did (a fault was reported when it arrived), then CALL_END. */
+static void trace_end(const rs_client_call *call, rs_status st)
+{
+    if (st == RS_ERR_TIMEOUT)
+        emit_text(RS_TRACE_TIMEOUT, call->error.message);
+    else if (st != RS_OK && st != RS_ERR_FAULT)
+        emit_text(RS_TRACE_ERROR, call->error.message);
+    char text[RS_ERROR_MAX + 32];
+    if (st == RS_OK)
+        snprintf(text, sizeof text, "ok");
+    else
+        snprintf(text, sizeof text, "%s: %s", rs_status_name(st), call->error.message);
+    emit_text(RS_TRACE_CALL_END, text);
 }
 
 rs_status rs_client_call_end(rs_client_call *call, rs_status st)
@@ -611,6 +835,10 @@ rs_status rs_client_call_end(rs_client_call *call, rs_status st)
         else
             rs_error_set(&call->error, st, "client: %s", rs_status_message(st));
     }
+
+    if (rs_trace_enabled())
+        trace_end(call, st);
+    rs_trace_clear_call(); /* always: tracing may have stopped during the call */
 
     last_status = st;
     last_fault = st == RS_ERR_FAULT ? call->fault : 0;

@@ -28,7 +28,9 @@
  * context id in an alter_context on the same connection. The bind offers max_xmit_frag =
  * max_recv_frag = options.max_frag and assoc_group_id 0 the first time, the group the server gave
  * afterwards (a bind_nak to a remembered group is retried once with 0: the server restarted).
- * Each bind, alter_context and request takes the next call id, from 1 up, unique per client.
+ * Each call (in rs_client_call_begin(), so that every trace event of the call carries it), bind
+ * and alter_context takes the next call id, from 1 up, unique per client; a call's bind, made
+ * later in rs_client_call_invoke(), therefore has a higher id than the call's request.
  *
  * Failures and the connection: a call that fails by timeout, a closed or reset connection, or
  * bytes that are not the expected answer closes the connection (a late answer would otherwise be
@@ -119,6 +121,7 @@ typedef struct rs_client_call {
     rs_client *client;
     const rs_interface *iface;
     uint16_t opnum;
+    uint32_t call_id;   /* the request's call id, taken by rs_client_call_begin() */
     rs_buf request;     /* the [in] stub data, NDR-encoded by the stub */
     rs_buf response;    /* the reassembled [out] stub data */
     rs_ndr ndr;         /* encodes `request`; after invoke, decodes `response` */

@@ -1,6 +1,19 @@
 /* server.c -- the server runtime: an event loop, a worker pool, binds and dispatch by opnum.
  * See server.h for the contract and the answers it gives; the wire is C706 chapter 12 and
- * [MS-RPCE] 2.2.2 and 3.3.1.5. */
+ * [MS-RPCE] 2.2.2 and 3.3.1.5.
+ *
+ * Every step is also reported to the trace hook (trace.h); transport.c reports the ones in
+ * brackets. [LISTEN] from rs_server_listen(); on the event loop's thread [ACCEPT], and TIMEOUT
+ * [CLOSE] for an idle connection; on a worker, for what arrives on a connection:
+ *
+ *   [PDU_RECEIVED] BIND BIND_ACK|BIND_NAK PDU_BUILT [PDU_SENT]    a bind or alter_context
+ *   [PDU_RECEIVED] ... PDU_REASSEMBLED DISPATCH                   a request; the call is the
+ *   NDR_GET ... (the stub's PARAM_WRITTEN, PROCEDURE_ENTER,       thread's (rs_trace_set_call())
+ *   PROCEDURE_RETURN, PARAM_READ) NDR_PUT ...                     from DISPATCH to its answer
+ *   PDU_BUILT [PDU_SENT] ...                                      the response's fragments
+ *   ERROR FAULT PDU_BUILT [PDU_SENT]                              or a call that fails
+ *   TIMEOUT or ERROR, then [CLOSE]                                a connection that breaks
+ */
 #include "server.h"
 
 #include <errno.h>
@@ -17,6 +30,7 @@
 
 #include "binding.h"
 #include "pdu.h"
+#include "trace.h"
 #include "transport.h"
 
 #define DEFAULT_WORKERS 8
@@ -162,6 +176,7 @@ static rs_status set_pipe_flags(int fd)
 rs_status rs_server_create(const rs_server_options *options, rs_server **out)
 {
     *out = NULL;
+    rs_trace_init_from_env(); /* any program is traceable by its environment alone */
     rs_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return RS_ERR_NOMEM;
@@ -339,6 +354,204 @@ static void drain_wake(rs_server *s)
         ;
 }
 
+/* ---- trace events ----------------------------------------------------------------------------
+ * Each helper is called only when rs_trace_enabled(), so that with tracing off an event site is
+ * one branch and builds nothing. Events name their call id themselves: a worker has a current
+ * call (rs_trace_set_call()) only from DISPATCH to the answer, and a bind is no call at all. */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_ENDIAN RS_BE
+#else
+#define HOST_ENDIAN RS_LE
+#endif
+
+static uint8_t endian_flag(rs_endian e) { return e == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0; }
+
+static void emit_text(rs_trace_kind kind, uint32_t call_id, const char *text)
+{
+    rs_trace_event ev = {.kind = kind, .role = RS_TRACE_ROLE_SERVER, .call_id = call_id,
+                         .text = text};
+    rs_trace_emit(&ev);
+}
+
+/* An event about the PDU bytes in `pdu`: the runtime's view of it (BIND, BIND_ACK, BIND_NAK,
+ * FAULT, PDU_REASSEMBLED's stub data) or PDU_BUILT. `iface` names the interface when the thread
+ * has no call that does. */
+static void emit_pdu(rs_trace_kind kind, const uint8_t *bytes, size_t len, uint8_t ptype,
+                     uint32_t call_id, uint8_t flags, const char *iface, const char *text)
+{
+    rs_trace_event ev = {
+        .kind = kind,
+        .role = RS_TRACE_ROLE_SERVER,
+        .call_id = call_id,
+        .ptype = ptype,
+        .length = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
+        .interface = iface,
+        .text = text,
+        .flags = flags,
+        .bytes = bytes,
+        .bytes_len = len,
+    };
+    rs_trace_emit(&ev);
+}
+
+/* "nca_s_op_rng_error (0x1c010002)", or "fault 0x12345678" for a code without a name. */
+static void fault_text(uint32_t code, char *out, size_t size)
+{
+    const char *name = rs_fault_name(code);
+    if (name != NULL)
+        snprintf(out, size, "%s (0x%08x)", name, code);
+    else
+        snprintf(out, size, "fault 0x%08x", code);
+}
+
+/* "max_xmit_frag 4280, max_recv_frag 4280, assoc_group 0x00000001: acceptance", one result per
+ * offered context, a rejection with its reason. */
+static void ack_text(const rs_pdu_bind_ack *ack, char *out, size_t size)
+{
+    int n = snprintf(out, size, "max_xmit_frag %u, max_recv_frag %u, assoc_group 0x%08x:",
+                     ack->max_xmit_frag, ack->max_recv_frag, ack->assoc_group_id);
+    for (unsigned i = 0; i < ack->n_results && n >= 0 && (size_t)n < size; i++) {
+        const rs_pdu_result *r = &ack->results[i];
+        const char *sep = i > 0 ? "," : "";
+        if (r->result == RS_CONT_PROVIDER_REJECTION || r->result == RS_CONT_USER_REJECTION)
+            n += snprintf(out + n, size - (size_t)n, "%s %s (%s)", sep,
+                          rs_pdu_result_name(r->result), rs_pdu_provider_reason_name(r->reason));
+        else
+            n += snprintf(out + n, size - (size_t)n, "%s %s", sep, rs_pdu_result_name(r->result));
+    }
+}
+
+/* A bind or alter_context as it arrived in sc->in: "bind calc 1.0 context 0", each offered
+ * context by the name of the interface registered for it (or its UUID). Returns that name for
+ * the first context, for the answer's events. */
+static const char *trace_bind(rs_server *s, const srv_conn *sc, const rs_pdu *pdu)
+{
+    const rs_pdu_bind *b = &pdu->bind;
+    const char *first = NULL;
+    char text[512];
+    int n = snprintf(text, sizeof text, "%s", rs_pdu_type_name(pdu->hdr.ptype));
+    if (b->n_context_elem == 0)
+        n += snprintf(text + n, sizeof text - (size_t)n, " with no contexts");
+    for (unsigned i = 0; i < b->n_context_elem && n >= 0 && (size_t)n < sizeof text; i++) {
+        const rs_pdu_context *ctx = &b->contexts[i];
+        const rs_interface *iface = find_interface(s, &ctx->abstract_syntax);
+        char uuid[RS_UUID_STRLEN];
+        if (iface == NULL)
+            rs_uuid_format(&ctx->abstract_syntax.uuid, uuid);
+        if (i == 0 && iface != NULL)
+            first = iface->name;
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s %s %u.%u context %u",
+                      i > 0 ? "," : "", iface != NULL ? iface->name : uuid,
+                      ctx->abstract_syntax.major, ctx->abstract_syntax.minor, ctx->p_cont_id);
+    }
+    emit_pdu(RS_TRACE_BIND, sc->in.data, sc->in.len, pdu->hdr.ptype, pdu->hdr.call_id,
+             endian_flag(pdu->endian), first, text);
+    return first;
+}
+
+/* The runtime's answer in sc->out, just built: BIND_ACK, BIND_NAK or FAULT first, then
+ * PDU_BUILT. */
+static void trace_answer(const srv_conn *sc, const rs_pdu *pdu, const char *iface)
+{
+    char text[256];
+    rs_trace_kind kind = RS_TRACE_KIND_NONE;
+    switch (pdu->hdr.ptype) {
+    case RS_PTYPE_BIND_ACK:
+    case RS_PTYPE_ALTER_CONTEXT_RESP:
+        kind = RS_TRACE_BIND_ACK;
+        ack_text(&pdu->bind_ack, text, sizeof text);
+        break;
+    case RS_PTYPE_BIND_NAK:
+        kind = RS_TRACE_BIND_NAK;
+        snprintf(text, sizeof text, "%s",
+                 rs_pdu_reject_reason_name(pdu->bind_nak.provider_reject_reason));
+        break;
+    case RS_PTYPE_FAULT:
+        kind = RS_TRACE_FAULT;
+        fault_text(pdu->fault.status, text, sizeof text);
+        break;
+    default:
+        break;
+    }
+    uint8_t ptype = pdu->hdr.ptype;
+    uint32_t call_id = pdu->hdr.call_id;
+    if (kind != RS_TRACE_KIND_NONE)
+        emit_pdu(kind, sc->out.data, sc->out.len, ptype, call_id, RS_TRACE_FLAG_OUT, iface, text);
+    emit_pdu(RS_TRACE_PDU_BUILT, sc->out.data, sc->out.len, ptype, call_id, RS_TRACE_FLAG_OUT,
+             iface, NULL);
+}
+
+/* A request's fragments, joined: the stub data, "3 fragments, 9000 bytes". */
+static void trace_reassembled(const srv_conn *sc, const rs_pdu *req, size_t fragments)
+{
+    const srv_context *ctx = NULL;
+    for (size_t i = 0; i < sc->context_count && ctx == NULL; i++)
+        if (sc->contexts[i].p_cont_id == req->request.p_cont_id)
+            ctx = &sc->contexts[i];
+    char text[64];
+    snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", fragments, fragments == 1 ? "" : "s",
+             req->stub_len);
+    rs_trace_event ev = {
+        .kind = RS_TRACE_PDU_REASSEMBLED,
+        .role = RS_TRACE_ROLE_SERVER,
+        .call_id = req->hdr.call_id,
+        .opnum = req->request.opnum,
+        .ptype = RS_PTYPE_REQUEST,
+        .length = req->stub_len > UINT32_MAX ? UINT32_MAX : (uint32_t)req->stub_len,
+        .interface = ctx != NULL ? ctx->iface->name : NULL,
+        .procedure = ctx != NULL ? rs_interface_operation_name(ctx->iface, req->request.opnum)
+                                 : NULL,
+        .text = text,
+        .flags = endian_flag(req->endian),
+        .bytes = req->stub,
+        .bytes_len = req->stub_len,
+    };
+    rs_trace_emit(&ev);
+}
+
+/* One field of stub data, from the NDR stream's observer: NDR_GET for an [in] parameter the stub
+ * unmarshals, NDR_PUT for an [out] one it marshals. A decoded multi-byte value in the other byte
+ * order than this machine's is where the stub converts it (receiver makes right): the event says
+ * so. */
+static void emit_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes, bool out)
+{
+    bool decoding = ndr->dir == RS_NDR_DECODE;
+    bool converted = decoding && ndr->endian != HOST_ENDIAN && f->role != RS_NDR_ROLE_PADDING &&
+                     f->count > 0 && f->length / f->count > 1;
+    rs_trace_event ev = {
+        .kind = decoding ? RS_TRACE_NDR_GET : RS_TRACE_NDR_PUT,
+        .role = RS_TRACE_ROLE_SERVER,
+        .ndr_role = (uint8_t)f->role,
+        .offset = f->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)f->offset,
+        .length = f->length > UINT32_MAX ? UINT32_MAX : (uint32_t)f->length,
+        .name = f->name,
+        .ndr_type = f->type,
+        .text = !converted ? NULL
+                : ndr->endian == RS_BE ? "converted from big-endian"
+                                       : "converted from little-endian",
+        .flags = (uint8_t)((out ? RS_TRACE_FLAG_OUT : 0) | endian_flag(ndr->endian)),
+        .bytes = bytes,
+        .bytes_len = f->length,
+    };
+    rs_trace_emit(&ev);
+}
+
+/* The observers of the request's decoding stream and the response's encoding stream. */
+static void observe_request(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes,
+                            void *ctx)
+{
+    (void)ctx;
+    emit_field(ndr, f, bytes, false);
+}
+
+static void observe_response(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes,
+                             void *ctx)
+{
+    (void)ctx;
+    emit_field(ndr, f, bytes, true);
+}
+
 /* ---- sending --------------------------------------------------------------------------------- */
 
 static int64_t io_deadline(const rs_server *s)
@@ -346,13 +559,30 @@ static int64_t io_deadline(const rs_server *s)
     return rs_clock_ns() + (int64_t)s->options.io_timeout_ms * RS_NS_PER_MS;
 }
 
-/* Encodes one whole PDU, little-endian, and sends it. False when the connection is unusable. */
-static bool send_pdu(rs_server *s, srv_conn *sc, const rs_pdu *pdu)
+/* Sends the PDU in sc->out. False when the connection is unusable. */
+static bool send_out(rs_server *s, srv_conn *sc, uint8_t ptype)
+{
+    rs_error err = {0};
+    rs_status st = rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), &err);
+    if (st != RS_OK && rs_trace_enabled()) {
+        char text[RS_ERROR_MAX + 64];
+        snprintf(text, sizeof text, "server: sending the %s failed: %s", rs_pdu_type_name(ptype),
+                 err.message);
+        emit_text(st == RS_ERR_TIMEOUT ? RS_TRACE_TIMEOUT : RS_TRACE_ERROR, 0, text);
+    }
+    return st == RS_OK;
+}
+
+/* Encodes one whole PDU, little-endian, and sends it. False when the connection is unusable.
+ * `iface` names the interface in the trace where the thread's call does not (a bind's answer). */
+static bool send_pdu(rs_server *s, srv_conn *sc, const rs_pdu *pdu, const char *iface)
 {
     rs_buf_reset(&sc->out);
     if (rs_pdu_encode(pdu, RS_LE, &sc->out) != RS_OK)
         return false;
-    return rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), NULL) == RS_OK;
+    if (rs_trace_enabled())
+        trace_answer(sc, pdu, iface);
+    return send_out(s, sc, pdu->hdr.ptype);
 }
 
 /* A fault PDU (C706 12.6.4.7) answering call_id. */
@@ -365,7 +595,7 @@ static bool send_fault(rs_server *s, srv_conn *sc, uint32_t call_id, uint16_t p_
         f.hdr.pfc_flags |= RS_PFC_DID_NOT_EXECUTE;
     f.fault.p_cont_id = p_cont_id;
     f.fault.status = code;
-    return send_pdu(s, sc, &f);
+    return send_pdu(s, sc, &f, NULL);
 }
 
 /* A bind_nak (C706 12.6.4.5): the reason, the one protocol version we speak (5.0, as Windows
@@ -381,7 +611,7 @@ static void send_bind_nak(rs_server *s, srv_conn *sc, uint32_t call_id, uint16_t
     n.bind_nak.protocols[0].minor = 0;
     n.bind_nak.extra = pad;
     n.bind_nak.extra_len = sizeof pad;
-    (void)send_pdu(s, sc, &n);
+    (void)send_pdu(s, sc, &n, NULL);
 }
 
 /* ---- receiving ------------------------------------------------------------------------------- */
@@ -401,11 +631,30 @@ static size_t recv_limit(const rs_server *s)
  * since the transport checked the 16-byte header already). */
 static read_result read_pdu(rs_server *s, srv_conn *sc, rs_pdu *pdu, rs_status *why)
 {
-    if (rs_conn_recv_pdu(sc->conn, &sc->in, recv_limit(s), io_deadline(s), NULL) != RS_OK)
+    rs_error err = {0};
+    rs_status st = rs_conn_recv_pdu(sc->conn, &sc->in, recv_limit(s), io_deadline(s), &err);
+    if (st != RS_OK) {
+        /* A close between PDUs is how a client says goodbye: the CLOSE event tells it. */
+        if (st != RS_ERR_CLOSED && rs_trace_enabled()) {
+            char text[RS_ERROR_MAX + 64];
+            if (st == RS_ERR_TIMEOUT)
+                snprintf(text, sizeof text, "server: a PDU stalled for io_timeout_ms %d: %s",
+                         s->options.io_timeout_ms, err.message);
+            else
+                snprintf(text, sizeof text, "server: %s", err.message);
+            emit_text(st == RS_ERR_TIMEOUT ? RS_TRACE_TIMEOUT : RS_TRACE_ERROR, 0, text);
+        }
         return READ_GONE;
+    }
     rs_buf view;
     rs_buf_view(&view, sc->in.data, sc->in.len);
     *why = rs_pdu_decode(&view, pdu);
+    if (*why != RS_OK && rs_trace_enabled()) {
+        char text[RS_BUF_ERROR_MAX + 96];
+        snprintf(text, sizeof text, "server: a PDU from %s does not decode: %s",
+                 rs_conn_peer(sc->conn), rs_buf_error(&view));
+        emit_text(RS_TRACE_ERROR, pdu->hdr.call_id, text);
+    }
     return *why == RS_OK ? READ_OK : READ_BAD;
 }
 
@@ -490,6 +739,9 @@ static bool on_bind(rs_server *s, srv_conn *sc, const rs_pdu *pdu)
     bool is_bind = pdu->hdr.ptype == RS_PTYPE_BIND;
     uint32_t call_id = pdu->hdr.call_id;
     const rs_pdu_bind *b = &pdu->bind;
+    const char *iface_name = NULL; /* for the trace */
+    if (rs_trace_enabled())
+        iface_name = trace_bind(s, sc, pdu);
     if (is_bind && sc->bound) {
         send_bind_nak(s, sc, call_id, RS_REJECT_REASON_NOT_SPECIFIED);
         return false;
@@ -527,7 +779,7 @@ static bool on_bind(rs_server *s, srv_conn *sc, const rs_pdu *pdu)
     bool features_seen = false;
     for (unsigned i = 0; i < b->n_context_elem; i++)
         ack.bind_ack.results[i] = answer_context(s, sc, &b->contexts[i], &features_seen);
-    return send_pdu(s, sc, &ack);
+    return send_pdu(s, sc, &ack, iface_name);
 }
 
 /* ---- requests -------------------------------------------------------------------------------- */
@@ -594,24 +846,44 @@ static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call
         rs_buf_reset(&sc->out);
         if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)
             return false;
-        if (rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), NULL) != RS_OK)
+        if (rs_trace_enabled())
+            emit_pdu(RS_TRACE_PDU_BUILT, sc->out.data, sc->out.len, RS_PTYPE_RESPONSE,
+                     call->call_id, RS_TRACE_FLAG_OUT, NULL, NULL);
+        if (!send_out(s, sc, RS_PTYPE_RESPONSE))
             return false;
     }
     return true;
 }
 
-/* One whole request: find its interface and operation, run the stub, answer. */
-static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
+/* DISPATCH: "calc 1.0 opnum 0 -> Add". */
+static void trace_dispatch(const rs_interface *iface, uint16_t opnum)
+{
+    char text[160];
+    snprintf(text, sizeof text, "%s %u.%u opnum %u -> %s", iface->name, iface->syntax.major,
+             iface->syntax.minor, opnum, iface->operations[opnum].name);
+    emit_text(RS_TRACE_DISPATCH, 0, text);
+}
+
+/* The stub failed on its own (not rs_server_raise()): the sentence NDR kept, before the fault. */
+static void trace_stub_failure(const rs_server_call *call, rs_status st)
+{
+    const char *why = rs_ndr_status(&call->in) != RS_OK    ? rs_ndr_error(&call->in)
+                      : rs_ndr_status(&call->out) != RS_OK ? rs_ndr_error(&call->out)
+                                                           : rs_status_message(st);
+    char text[RS_NDR_ERROR_MAX + 96];
+    snprintf(text, sizeof text, "server: the stub of %s failed: %s",
+             call->iface->operations[call->opnum].name, why);
+    emit_text(RS_TRACE_ERROR, 0, text);
+}
+
+/* Runs the stub of a request whose interface and operation exist, and answers it. */
+static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_interface *iface)
 {
     uint32_t call_id = req->hdr.call_id;
     uint16_t p_cont_id = req->request.p_cont_id;
     uint16_t opnum = req->request.opnum;
-    const srv_context *ctx = find_context(sc, p_cont_id);
-    if (ctx == NULL)
-        return send_fault(s, sc, call_id, p_cont_id, RS_nca_s_unk_if, true);
-    const rs_interface *iface = ctx->iface;
-    if (opnum >= iface->operation_count || iface->operations[opnum].stub == NULL)
-        return send_fault(s, sc, call_id, p_cont_id, RS_nca_s_op_rng_error, true);
+    if (rs_trace_enabled())
+        trace_dispatch(iface, opnum);
 
     /* The object UUID, if the request has one, is accepted and not looked at: this runtime has
      * one implementation per interface. */
@@ -625,10 +897,16 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
     rs_ndr_init_decode(&call.in, &call.request, req->endian);
     rs_buf_init(&call.response, RESPONSE_STUB_MAX);
     rs_ndr_init_encode(&call.out, &call.response, RS_LE);
+    if (rs_trace_enabled()) {
+        rs_ndr_set_observer(&call.in, observe_request, NULL);
+        rs_ndr_set_observer(&call.out, observe_response, NULL);
+    }
 
     current_call = &call;
     rs_status st = run_stub(iface->operations[opnum].stub, &call);
     current_call = NULL;
+    if (st != RS_OK && call.fault == 0 && rs_trace_enabled())
+        trace_stub_failure(&call, st);
 
     bool did_not_execute;
     uint32_t code = fault_for(&call, st, &did_not_execute);
@@ -637,6 +915,29 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
     rs_ndr_free(&call.in); /* the [in] parameters, all at once */
     rs_ndr_free(&call.out);
     rs_buf_free(&call.response);
+    return ok;
+}
+
+/* One whole request: find its interface and operation, run the stub, answer. The call is the
+ * thread's for the trace from here to its answer. */
+static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
+{
+    uint32_t call_id = req->hdr.call_id;
+    uint16_t p_cont_id = req->request.p_cont_id;
+    uint16_t opnum = req->request.opnum;
+    const srv_context *ctx = find_context(sc, p_cont_id);
+    const rs_interface *iface = ctx != NULL ? ctx->iface : NULL;
+    rs_trace_set_call(RS_TRACE_ROLE_SERVER, iface != NULL ? iface->name : NULL,
+                      iface != NULL ? rs_interface_operation_name(iface, opnum) : NULL, call_id,
+                      opnum);
+    bool ok;
+    if (iface == NULL)
+        ok = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_unk_if, true);
+    else if (opnum >= iface->operation_count || iface->operations[opnum].stub == NULL)
+        ok = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_op_rng_error, true);
+    else
+        ok = run_call(s, sc, req, iface);
+    rs_trace_clear_call();
     return ok;
 }
 
@@ -699,6 +1000,8 @@ static bool on_request(rs_server *s, srv_conn *sc, const rs_pdu *first)
         (void)send_fault(s, sc, call_id, p_cont_id, RS_nca_s_proto_error, true);
         keep = false;
     } else {
+        if (rs_trace_enabled())
+            trace_reassembled(sc, rs_pdu_reassembler_result(r), r->fragments);
         keep = dispatch(s, sc, rs_pdu_reassembler_result(r));
     }
     finish_request(s, sc);
@@ -899,6 +1202,13 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             return;
         }
         if (s->conn_count >= s->options.max_connections) {
+            if (rs_trace_enabled()) {
+                char text[160];
+                snprintf(text, sizeof text,
+                         "server: already %zu connections (max_connections); closing %s",
+                         s->conn_count, rs_conn_peer(conn));
+                emit_text(RS_TRACE_ERROR, 0, text);
+            }
             rs_conn_close(conn);
             continue;
         }
@@ -930,8 +1240,16 @@ static void close_idle(rs_server *s, int64_t now)
     srv_conn *next;
     for (srv_conn *sc = s->conns; sc != NULL; sc = next) {
         next = sc->next;
-        if (!sc->busy && now - sc->last_active >= idle)
+        if (!sc->busy && now - sc->last_active >= idle) {
+            if (rs_trace_enabled()) {
+                char text[160];
+                snprintf(text, sizeof text,
+                         "server: %s was idle for idle_timeout_ms %d; closing it",
+                         rs_conn_peer(sc->conn), s->options.idle_timeout_ms);
+                emit_text(RS_TRACE_TIMEOUT, 0, text);
+            }
             close_conn(s, sc);
+        }
     }
 }
 

@@ -1,4 +1,9 @@
-/* transport.c -- TCP and Unix sockets for the runtime, with deadlines. See transport.h. */
+/* transport.c -- TCP and Unix sockets for the runtime, with deadlines. See transport.h.
+ *
+ * It also reports the transport lane of the trace (trace.h): CONNECT, LISTEN, ACCEPT, CLOSE, and
+ * every PDU as it goes out (PDU_SENT, before the bytes are written, so that a step gate holds the
+ * PDU on this side until the simulator releases it) and as it arrives (PDU_RECEIVED). Each event
+ * names its connection as "LOCAL -> PEER", the way a packet capture tells connections apart. */
 #include "transport.h"
 
 #include <errno.h>
@@ -22,11 +27,23 @@
 
 #define LISTEN_BACKLOG 128
 #define PEER_MAX 80
+/* An end of a connection in trace text: "127.0.0.1:53122", or "ncalrpc:[NAME]" with a socket
+ * path as the name at worst. */
+#define END_MAX (sizeof "ncalrpc:[]" + sizeof(((struct sockaddr_un *)0)->sun_path))
+
+/* Where the fields the trace reads sit in the common header (pdu.h draws it). */
+#define HDR_PTYPE_OFFSET 2
+#define HDR_DREP_OFFSET 4
+#define HDR_CALL_ID_OFFSET 12
 
 struct rs_conn {
     int fd;
     rs_protseq protseq;
     char peer[PEER_MAX];
+    /* For the trace: this end and the other one, and which side this process is on. */
+    char local[END_MAX];
+    char remote[END_MAX];
+    rs_trace_role role; /* CLIENT for a connection we made, SERVER for one we accepted */
 };
 
 struct rs_listener {
@@ -124,7 +141,13 @@ static rs_status lrpc_path(const char *endpoint, bool create, char *path, size_t
     return RS_OK;
 }
 
-static rs_status new_conn(int fd, rs_protseq protseq, const char *peer, rs_conn **out, rs_error *err)
+static void format_peer(const struct sockaddr *sa, char *out, size_t size);
+
+/* `local` and `remote` name the two ends in trace events; NULL: the socket's own address (TCP)
+ * and the peer. One getsockname() per connection, whether tracing is on or not, so that a sink
+ * opened later still names connections made before it. */
+static rs_status new_conn(int fd, rs_protseq protseq, const char *peer, const char *local,
+                          const char *remote, rs_trace_role role, rs_conn **out, rs_error *err)
 {
     rs_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -133,9 +156,71 @@ static rs_status new_conn(int fd, rs_protseq protseq, const char *peer, rs_conn 
     }
     c->fd = fd;
     c->protseq = protseq;
+    c->role = role;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
+    if (local != NULL) {
+        snprintf(c->local, sizeof c->local, "%s", local);
+    } else {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+            format_peer((struct sockaddr *)&ss, c->local, sizeof c->local);
+        else
+            snprintf(c->local, sizeof c->local, "?");
+    }
+    snprintf(c->remote, sizeof c->remote, "%s", remote != NULL ? remote : peer);
     *out = c;
     return RS_OK;
+}
+
+/* ---- trace events ---------------------------------------------------------------------------- */
+/* Each is called only when rs_trace_enabled(): with tracing off an event site costs one branch. */
+
+/* The PTYPEs a server sends: the way back of a call or a bind. */
+static bool is_answer(uint8_t ptype)
+{
+    switch (ptype) {
+    case RS_PTYPE_RESPONSE:
+    case RS_PTYPE_FAULT:
+    case RS_PTYPE_BIND_ACK:
+    case RS_PTYPE_BIND_NAK:
+    case RS_PTYPE_ALTER_CONTEXT_RESP:
+    case RS_PTYPE_SHUTDOWN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* CONNECT, ACCEPT, CLOSE: "LOCAL -> PEER" for a connection this process made, "LOCAL <- PEER"
+ * for one it accepted. */
+static void emit_conn(rs_trace_kind kind, const rs_conn *c)
+{
+    char text[2 * END_MAX + 4];
+    snprintf(text, sizeof text, "%s %s %s", c->local, c->role == RS_TRACE_ROLE_SERVER ? "<-" : "->",
+             c->remote);
+    rs_trace_event ev = {.kind = kind, .role = c->role, .text = text};
+    rs_trace_emit(&ev);
+}
+
+/* PDU_SENT ("LOCAL -> PEER") or PDU_RECEIVED ("LOCAL <- PEER"): the bytes, and what their header
+ * says -- PTYPE, call id, byte order. Bytes too short for a header are reported as they are. */
+static void emit_pdu(rs_trace_kind kind, const rs_conn *c, const uint8_t *pdu, size_t len)
+{
+    char text[2 * END_MAX + 4];
+    snprintf(text, sizeof text, "%s %s %s", c->local, kind == RS_TRACE_PDU_SENT ? "->" : "<-",
+             c->remote);
+    rs_trace_event ev = {.kind = kind, .role = c->role, .text = text, .bytes = pdu,
+                         .bytes_len = len, .length = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len};
+    if (len >= RS_PDU_HEADER_SIZE) {
+        /* drep[0]'s high nibble is the integer representation: 0 big-endian, 1 little-endian */
+        rs_endian e = (pdu[HDR_DREP_OFFSET] & 0xF0) == RS_DREP_INT_BIG_ENDIAN ? RS_BE : RS_LE;
+        ev.ptype = pdu[HDR_PTYPE_OFFSET];
+        ev.call_id = rs_load_u32(pdu + HDR_CALL_ID_OFFSET, e);
+        ev.flags = (uint8_t)((e == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0) |
+                             (is_answer(ev.ptype) ? RS_TRACE_FLAG_OUT : 0));
+    }
+    rs_trace_emit(&ev);
 }
 
 static void format_peer(const struct sockaddr *sa, char *out, size_t size)
@@ -210,7 +295,7 @@ static rs_status connect_tcp(const rs_binding *b, int64_t deadline, rs_conn **ou
         if (st == RS_OK) {
             rs_error_clear(err); /* an earlier address may have failed */
             set_nodelay(fd);
-            st = new_conn(fd, RS_PROTSEQ_TCP, what, out, err);
+            st = new_conn(fd, RS_PROTSEQ_TCP, what, NULL, NULL, RS_TRACE_ROLE_CLIENT, out, err);
             break;
         }
         if (st == RS_ERR_TIMEOUT)
@@ -232,20 +317,26 @@ static rs_status connect_lrpc(const rs_binding *b, int64_t deadline, rs_conn **o
     st = connect_fd(fd, (struct sockaddr *)&sun, sizeof sun, deadline, sun.sun_path, err);
     if (st != RS_OK)
         return st;
-    return new_conn(fd, RS_PROTSEQ_LRPC, "local", out, err);
+    char remote[END_MAX];
+    snprintf(remote, sizeof remote, "ncalrpc:[%s]", b->endpoint);
+    return new_conn(fd, RS_PROTSEQ_LRPC, "local", "local", remote, RS_TRACE_ROLE_CLIENT, out, err);
 }
 
 rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, rs_conn **out, rs_error *err)
 {
     *out = NULL;
-    if (b->protseq == RS_PROTSEQ_LRPC)
-        return connect_lrpc(b, deadline, out, err);
-    return connect_tcp(b, deadline, out, err);
+    rs_status st = b->protseq == RS_PROTSEQ_LRPC ? connect_lrpc(b, deadline, out, err)
+                                                 : connect_tcp(b, deadline, out, err);
+    if (st == RS_OK && rs_trace_enabled())
+        emit_conn(RS_TRACE_CONNECT, *out);
+    return st;
 }
 
 rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, int64_t deadline, rs_error *err)
 {
     const uint8_t *p = data;
+    if (rs_trace_enabled()) /* before the first byte leaves: a step gate holds the PDU here */
+        emit_pdu(RS_TRACE_PDU_SENT, c, p, len);
     while (len > 0) {
         ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
         if (n > 0) {
@@ -326,6 +417,8 @@ rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t dead
     if (st == RS_ERR_CLOSED)
         return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU "
                             "(%zu of %zu bytes)", c->peer, RS_PDU_HEADER_SIZE + got, frag_length);
+    if (st == RS_OK && rs_trace_enabled())
+        emit_pdu(RS_TRACE_PDU_RECEIVED, c, out->data, out->len);
     return st;
 }
 
@@ -345,6 +438,8 @@ void rs_conn_close(rs_conn *c)
 {
     if (c == NULL)
         return;
+    if (rs_trace_enabled())
+        emit_conn(RS_TRACE_CLOSE, c);
     close(c->fd);
     free(c);
 }
@@ -454,6 +549,11 @@ rs_status rs_listener_open(const rs_binding *b, rs_listener **out, rs_error *err
         rs_listener_close(l);
         return st;
     }
+    if (rs_trace_enabled()) {
+        rs_trace_event ev = {.kind = RS_TRACE_LISTEN, .role = RS_TRACE_ROLE_SERVER,
+                             .text = l->binding};
+        rs_trace_emit(&ev);
+    }
     *out = l;
     return RS_OK;
 }
@@ -473,9 +573,14 @@ rs_status rs_listener_accept(rs_listener *l, int64_t deadline, rs_conn **out, rs
                 return st;
             }
             format_peer((struct sockaddr *)&ss, peer, sizeof peer);
-            if (l->protseq == RS_PROTSEQ_TCP)
+            bool tcp = l->protseq == RS_PROTSEQ_TCP;
+            if (tcp)
                 set_nodelay(fd);
-            return new_conn(fd, l->protseq, peer, out, err);
+            st = new_conn(fd, l->protseq, peer, tcp ? NULL : l->binding, NULL,
+                          RS_TRACE_ROLE_SERVER, out, err);
+            if (st == RS_OK && rs_trace_enabled())
+                emit_conn(RS_TRACE_ACCEPT, *out);
+            return st;
         }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;

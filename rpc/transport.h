@@ -16,6 +16,12 @@
  * $TMPDIR/rpcscope-UID/NAME (the folder is created with mode 0700); an endpoint containing '/' is
  * used as the path itself. A TCP listener with no address listens on 127.0.0.1 only, and an empty
  * or "0" endpoint picks a free port (rs_listener_binding() tells which).
+ *
+ * The trace (trace.h): the transport reports CONNECT, LISTEN (the binding with its real port),
+ * ACCEPT and CLOSE, PDU_SENT before a send writes its first byte and PDU_RECEIVED for each whole
+ * PDU, with the bytes, the header's PTYPE and call id, and the connection as text: "LOCAL -> PEER"
+ * ("127.0.0.1:53122 -> 127.0.0.1:4747", "local -> ncalrpc:[hello]") for what goes out and for a
+ * connection this process made, "LOCAL <- PEER" for what comes in and for an accepted one.
  */
 #ifndef RPCSCOPE_TRANSPORT_H
 #define RPCSCOPE_TRANSPORT_H
