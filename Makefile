@@ -5,6 +5,8 @@
 #   make test       build and run every test (installs missing system packages first)
 #   make run        build and start rpcscope on the first lesson
 #   make asan       the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make stubs      run rpcidl on every IDL the build knows and compile what it writes
+#   make golden     rewrite rpcidl's golden test files after a deliberate change to its output
 #   make install    PREFIX=/usr/local: library, headers in include/rpcscope/, rpcscope.pc
 #   make clean
 #
@@ -102,6 +104,70 @@ $(BUILD)/obj/rpc/idl/%.o: rpc/idl/%.c | deps
 $(BUILD)/rpcidl: $(BUILD)/obj/rpc/idl/main.o $(IDL_OBJ) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# ---- generated stubs ----------------------------------------------------------------------------
+# rpcidl makes NAME.h, NAME_c.c and NAME_s.c from DIR/NAME.idl (and DIR/NAME.acf) in
+# $(BUILD)/gen/DIR/ -- the IDL's own path, so two interfaces of one name cannot meet -- and again
+# whenever the IDL, the ACF or rpcidl changes; they are never committed. Generated code includes
+# <rpcscope/stub.h>: in the tree $(BUILD)/include/rpcscope is a symlink to rpc/, so the same line
+# works here and against an installed library. It is compiled with plain -std=c11 (no feature
+# macros) and every warning an error: a test in itself. A program built from stubs links
+# $(call gen_objs,DIR/NAME.idl) and compiles with -I$(GEN_INC) -I$(call gen_dir,DIR/NAME.idl).
+
+GEN_INC    := $(BUILD)/include
+GEN_CFLAGS  = -std=c11 $(WARN) $(OPT) -MMD -MP -I$(GEN_INC)
+
+# The IDL files whose stubs the build makes: the conformance interface, the lessons' interfaces,
+# and the inputs of rpcidl's golden tests.
+IDL_FILES := tests/interop/conform.idl $(wildcard lessons/*/*.idl) \
+             $(wildcard tests/unit/golden/*/*.idl)
+
+# For an IDL file: its NAME, the directory its stubs go to, the three files, their two objects.
+idl_name  = $(basename $(notdir $(1)))
+gen_dir   = $(BUILD)/gen/$(patsubst %/,%,$(dir $(1)))
+gen_files = $(addprefix $(call gen_dir,$(1))/$(call idl_name,$(1)),.h _c.c _s.c)
+gen_objs  = $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(filter %.c,$(call gen_files,$(1))))
+
+# $(call stubs_rule,IDL): the three files come from one run of rpcidl (a grouped target).
+define stubs_rule
+$(call gen_files,$(1)) &: $(1) $(wildcard $(basename $(1)).acf) $(BUILD)/rpcidl
+	@mkdir -p $$(@D)
+	$(call SAY,IDL,$(1))$(BUILD)/rpcidl $(1) -o $$(@D)
+endef
+$(foreach f,$(IDL_FILES),$(eval $(call stubs_rule,$(f))))
+
+GEN_OBJ := $(foreach f,$(IDL_FILES),$(call gen_objs,$(f)))
+
+$(GEN_INC)/rpcscope:
+	@mkdir -p $(@D)
+	$(Q)ln -sfn $(CURDIR)/rpc $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_INC)/rpcscope
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -c $< -o $@
+
+.PHONY: stubs
+stubs: $(GEN_OBJ)
+
+# ---- the conformance server and client -----------------------------------------------------------
+# build/conform_server serves tests/interop/conform.idl; build/conform_client calls every operation
+# of it. Tests, benchmarks and interop checks run them as real processes.
+
+CONFORM_IDL  := tests/interop/conform.idl
+CONFORM_DIR   = $(call gen_dir,$(CONFORM_IDL))
+CONFORM_PROGS := $(BUILD)/conform_server $(BUILD)/conform_client
+
+$(BUILD)/obj/tests/interop/conform_%.o: tests/interop/conform_%.c $(CONFORM_DIR)/conform.h | $(GEN_INC)/rpcscope
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -D_POSIX_C_SOURCE=200809L -I$(CONFORM_DIR) -c $< -o $@
+
+$(BUILD)/conform_server: $(BUILD)/obj/tests/interop/conform_server.o \
+                         $(filter %_s.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/conform_client: $(BUILD)/obj/tests/interop/conform_client.o \
+                         $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # ---- rpcscope, the simulator (sim/) ---------------------------------------------------------------
 # sim/main.c is the command; the other sim/ files are shared with the simulator's unit tests.
 
@@ -134,6 +200,22 @@ $(BUILD)/tests/test_sim_%: $(BUILD)/obj/tests/unit/test_sim_%.o $(SIM_OBJ) $(LIB
 	@mkdir -p $(@D)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
+# test_stubs links conform's generated server stubs, test_stubs_client its client stubs: one
+# program cannot hold both, since a client stub has the name of the procedure the server calls.
+STUB_TESTS := $(BUILD)/obj/tests/unit/test_stubs.o $(BUILD)/obj/tests/unit/test_stubs_client.o
+$(STUB_TESTS): $(call gen_dir,$(CONFORM_IDL))/conform.h | $(GEN_INC)/rpcscope
+$(STUB_TESTS): CFLAGS += -I$(GEN_INC) -I$(call gen_dir,$(CONFORM_IDL))
+
+$(BUILD)/tests/test_stubs: $(BUILD)/obj/tests/unit/test_stubs.o \
+                           $(filter %_s.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_stubs_client: $(BUILD)/obj/tests/unit/test_stubs_client.o \
+                                  $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
 # The IDL compiler's tests link its stages too (the more specific pattern wins).
 $(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -144,11 +226,21 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 .PHONY: all
-all: $(LIB) $(RPCIDL) $(RPCSCOPE) tests
+all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) stubs tests
 
 .PHONY: test
-test: $(UNIT_BIN) $(LIB)
-	$(Q)sh tests/run $(UNIT_BIN) "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'"
+test: $(UNIT_BIN) $(LIB) $(RPCIDL) $(CONFORM_PROGS) stubs
+	$(Q)sh tests/run $(UNIT_BIN) "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
+	    "sh tests/integration/rpcidl_cli.sh $(BUILD)" \
+	    "sh tests/integration/readme_rpc_check.sh $(BUILD) '$(LDFLAGS)'" \
+	    "sh tests/integration/conform_check.sh $(BUILD)" \
+	    "sh tests/interop/tshark_check.sh $(BUILD)"
+
+# Rewrites the golden files of test_idl_gen (tests/unit/golden/) from the current rpcidl: after a
+# deliberate change to the generated code. Read the diff before committing it.
+.PHONY: golden
+golden: $(BUILD)/tests/test_idl_gen
+	$(Q)RPCIDL_GOLDEN_UPDATE=1 $(BUILD)/tests/test_idl_gen
 
 .PHONY: asan
 asan:
@@ -167,8 +259,10 @@ run: all
 LIB_HDR := $(wildcard rpc/*.h)
 
 .PHONY: install
-install: $(LIB)
-	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rpcscope
+install: $(LIB) $(BUILD)/rpcidl
+	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rpcscope \
+	    $(DESTDIR)$(PREFIX)/bin
+	$(Q)install -m 755 $(BUILD)/rpcidl $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 644 $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/rpcscope/
 	$(Q)printf '%s\n' \

@@ -13,6 +13,10 @@
  *   NDR_GET ...                           each [out] field the stub unmarshals
  *   FAULT, TIMEOUT or ERROR               how it failed, if it did
  *   CALL_END                              "ok", or the status and its sentence
+ *
+ * A fault of the lesson's scenario (inject.h) is reported as an ERROR whose text begins
+ * "injected: ": unknown-interface and unknown-opnum before the call connects or binds, a delay
+ * between [PDU_SENT] and the bytes of the PDU it holds.
  */
 #include "client.h"
 
@@ -25,6 +29,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "inject.h"
 #include "pdu.h"
 #include "trace.h"
 #include "transport.h"
@@ -61,6 +66,12 @@ struct rs_client {
     _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
     rs_buf in;             /* the PDU just received */
+
+    /* The faults of the lesson's scenario (inject.h), read once when the client is opened;
+     * count 0 without one. call_procedure is the procedure of the call in progress (under the
+     * lock), which a fault's `on` is matched against; NULL between calls. */
+    rs_inject inject;
+    const char *call_procedure;
 };
 
 /* ---- the outcome of this thread's last call ------------------------------------------------- */
@@ -134,6 +145,16 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
     rs_status st = complete_options(options, &c->options, err);
     if (st != RS_OK)
         goto fail;
+    /* A lesson's scenario overrides what the program chose: the script wins (client.h). */
+    rs_inject_env env;
+    rs_inject_read_env(RS_TRACE_ROLE_CLIENT, &env);
+    if (env.has_endian)
+        c->options.endian = env.endian;
+    if (env.max_frag != 0)
+        c->options.max_frag = env.max_frag;
+    if (env.call_timeout_ms != 0)
+        c->options.call_timeout_ms = env.call_timeout_ms;
+    c->inject = env.faults;
     st = rs_binding_parse(binding, &c->binding);
     if (st != RS_OK) {
         rs_error_set(err, st, "client: %s", c->binding.error);
@@ -180,6 +201,8 @@ void rs_client_close(rs_client *c)
 
 const char *rs_client_binding(const rs_client *c) { return c->binding_text; }
 
+rs_client_options rs_client_get_options(const rs_client *c) { return c->options; }
+
 /* ---- helpers --------------------------------------------------------------------------------- */
 
 /* Call ids count from 1 and skip 0 when they wrap: unique among the calls in flight, which on one
@@ -213,11 +236,25 @@ static void iface_text(const rs_interface *iface, char *out, size_t size)
              iface->syntax.major, iface->syntax.minor);
 }
 
-/* Sends the PDU in c->out by the deadline. */
-static rs_status send_out(rs_client *c, int64_t deadline, const char *what, rs_error *err)
+/* Sends the PDU in c->out, of type `ptype`, by the deadline; held first when the scenario
+ * delays that type (inject.h). */
+static rs_status send_out(rs_client *c, uint8_t ptype, int64_t deadline, const char *what,
+                          rs_error *err)
 {
     rs_error terr = {0};
-    rs_status st = rs_conn_send(c->conn, c->out.data, c->out.len, deadline, &terr);
+    uint32_t hold_ms = 0;
+    char note[256];
+    const rs_inject_fault *f = rs_inject_match(&c->inject, RS_INJECT_DELAY, ptype,
+                                               c->call_procedure);
+    if (f != NULL) {
+        hold_ms = f->value;
+        rs_inject_describe(f, c->call_procedure,
+                           "the client holds it before it goes on the wire, a slow network; the "
+                           "wait counts against the call's timeout",
+                           note, sizeof note);
+    }
+    rs_status st = rs_conn_send_held(c->conn, c->out.data, c->out.len, hold_ms,
+                                     f != NULL ? note : NULL, deadline, &terr);
     if (st != RS_OK) {
         drop_connection(c);
         return rs_error_set(err, st, "client: sending the %s failed: %s", what, terr.message);
@@ -450,7 +487,7 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
         emit_pdu(RS_TRACE_BIND, &c->out, ptype, call_id, flags, iface->name, text);
         emit_pdu(RS_TRACE_PDU_BUILT, &c->out, ptype, call_id, flags, iface->name, NULL);
     }
-    st = send_out(c, deadline, name, err);
+    st = send_out(c, ptype, deadline, name, err);
     if (st != RS_OK)
         return st;
 
@@ -627,14 +664,15 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     return RS_OK;
 }
 
-/* Sends the request in fragments of the negotiated size. *sent counts the fragments that went. */
+/* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the fragments
+ * that went. */
 static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_id,
-                              uint16_t p_cont_id, int64_t deadline, size_t *sent)
+                              uint16_t p_cont_id, uint16_t opnum, int64_t deadline, size_t *sent)
 {
     rs_pdu req;
     rs_pdu_init(&req, RS_PTYPE_REQUEST, call_id);
     req.request.p_cont_id = p_cont_id;
-    req.request.opnum = call->opnum;
+    req.request.opnum = opnum;
     if (c->binding.has_object) {
         req.hdr.pfc_flags |= RS_PFC_OBJECT_UUID;
         req.request.object = c->binding.object;
@@ -653,7 +691,7 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
         if (rs_trace_enabled())
             emit_pdu(RS_TRACE_PDU_BUILT, &c->out, RS_PTYPE_REQUEST, call_id,
                      endian_flag(c->options.endian), NULL, NULL);
-        st = send_out(c, deadline, "request", &call->error);
+        st = send_out(c, RS_PTYPE_REQUEST, deadline, "request", &call->error);
         if (st != RS_OK)
             return st;
         (*sent)++;
@@ -714,6 +752,56 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
     }
 }
 
+/* The scenario's unknown-opnum: the call asks for opnum = the interface's operation count, one
+ * past its last, which the server answers with a fault nca_s_op_rng_error. Returns the opnum the
+ * request carries. */
+static uint16_t inject_opnum(rs_client *c, const rs_client_call *call)
+{
+    const rs_interface *iface = call->iface;
+    const rs_inject_fault *f = rs_inject_match(&c->inject, RS_INJECT_UNKNOWN_OPNUM, 0,
+                                               c->call_procedure);
+    if (f == NULL)
+        return call->opnum;
+    uint16_t opnum = iface->operation_count; /* at most 65535: still a u16, and out of range */
+    if (rs_trace_enabled()) {
+        char what[160];
+        snprintf(what, sizeof what,
+                 "the request asks for opnum %u, one past the last operation of %s %u.%u",
+                 opnum, iface->name != NULL ? iface->name : "the interface", iface->syntax.major,
+                 iface->syntax.minor);
+        rs_inject_report(RS_TRACE_ROLE_CLIENT, f, c->call_procedure, what);
+        /* From here the call's events carry the opnum that goes on the wire. */
+        rs_trace_set_call(RS_TRACE_ROLE_CLIENT, iface->name, c->call_procedure, call->call_id,
+                          opnum);
+    }
+    return opnum;
+}
+
+/* The scenario's unknown-interface: the call binds *ghost, the interface with the last byte of
+ * its UUID's node inverted, which the server does not offer. It gets its own presentation context
+ * (an alter_context on a connection that has one, or the bind of a new one), so the server's
+ * rejection leaves every interface bound before untouched. Returns the interface to bind. */
+static const rs_interface *inject_interface(rs_client *c, const rs_client_call *call,
+                                            rs_interface *ghost)
+{
+    const rs_inject_fault *f = rs_inject_match(&c->inject, RS_INJECT_UNKNOWN_INTERFACE, 0,
+                                               c->call_procedure);
+    if (f == NULL)
+        return call->iface;
+    *ghost = *call->iface;
+    ghost->syntax.uuid.node[5] ^= 0xff;
+    if (rs_trace_enabled()) {
+        char real[RS_UUID_STRLEN], fake[RS_UUID_STRLEN], what[224];
+        rs_uuid_format(&call->iface->syntax.uuid, real);
+        rs_uuid_format(&ghost->syntax.uuid, fake);
+        snprintf(what, sizeof what,
+                 "the client binds %s instead of %s's %s, an interface the server does not offer",
+                 fake, call->iface->name != NULL ? call->iface->name : "the interface", real);
+        rs_inject_report(RS_TRACE_ROLE_CLIENT, f, c->call_procedure, what);
+    }
+    return ghost;
+}
+
 static rs_status invoke_locked(rs_client *c, rs_client_call *call)
 {
     rs_error *err = &call->error;
@@ -723,12 +811,19 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     uint32_t call_id = call->call_id;
     int64_t deadline = 0;
     rs_status st;
+    rs_interface ghost;
+    const rs_interface *iface = call->iface;
+    uint16_t opnum = call->opnum;
+    if (rs_inject_active(&c->inject)) {
+        iface = inject_interface(c, call, &ghost);
+        opnum = inject_opnum(c, call);
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
-        st = prepare(c, call->iface, &p_cont_id, &reused, &call->fault, err);
+        st = prepare(c, iface, &p_cont_id, &reused, &call->fault, err);
         if (st != RS_OK)
             return st;
         deadline = deadline_in(c->options.call_timeout_ms);
-        st = send_request(c, call, call_id, p_cont_id, deadline, &sent);
+        st = send_request(c, call, call_id, p_cont_id, opnum, deadline, &sent);
         /* A reused connection that refuses the very first fragment was closed by the server
          * after the liveness check: nothing was delivered, so one new association may retry. */
         if (st == RS_ERR_CLOSED && sent == 0 && reused && attempt == 0) {
@@ -788,7 +883,9 @@ rs_status rs_client_call_invoke(rs_client_call *call)
     if (st != RS_OK)
         return rs_error_set(&call->error, st, "client: %s", rs_ndr_error(&call->ndr));
     pthread_mutex_lock(&c->lock);
+    c->call_procedure = rs_interface_operation_name(call->iface, call->opnum);
     st = invoke_locked(c, call);
+    c->call_procedure = NULL;
     pthread_mutex_unlock(&c->lock);
     return st;
 }

@@ -38,6 +38,32 @@
  * connection that became readable while idle (the server closed it, or sent shutdown) is dropped
  * and the call connects and binds again, so a restarted server is found again.
  *
+ * Lesson scenarios (inject.h): rs_client_open() reads the scenario the simulator sets for a
+ * lesson's programs, and it wins over what the program passed -- the script, not the program,
+ * decides the lesson. RPCSCOPE_ENDIAN=big|little replaces options.endian, RPCSCOPE_MAX_FRAG
+ * options.max_frag, RPCSCOPE_CALL_TIMEOUT_MS options.call_timeout_ms (rs_client_get_options()
+ * tells what is in use); a malformed variable is ignored (rs_inject_error() says why). Of
+ * RPCSCOPE_FAULT the client carries out, each reported as a trace ERROR event "injected: ...":
+ *   unknown-opnum [on P]      each call of P (or every call) goes out as a request for opnum =
+ *                             the interface's operation_count, one past its last; the server
+ *                             answers fault nca_s_op_rng_error with PFC_DID_NOT_EXECUTE, and the
+ *                             call fails with RS_ERR_FAULT. The connection stays.
+ *   unknown-interface [on P]  the call binds the interface with the last byte of its UUID's node
+ *                             inverted, in a presentation context of its own: an alter_context
+ *                             on a connection that has one (the server's provider_rejection,
+ *                             abstract_syntax_not_supported, leaves the interfaces bound before
+ *                             as they were), or the bind of a new connection (dropped after the
+ *                             rejection, as any rejected bind). RS_ERR_BIND_REJECTED; no request
+ *                             is sent, and later calls bind the real interface as before.
+ *   delay PDU MS [on P]       each bind, alter_context or request fragment of that type is held
+ *                             MS ms after PDU_BUILT and PDU_SENT are reported, before its bytes
+ *                             are written (rs_conn_send_held()): real time, which counts against
+ *                             the connect or call timeout, and is cut at its deadline.
+ * The server's faults (server.h) reach the client as what they are on the wire: a closed
+ * connection (RS_ERR_CLOSED or RS_ERR_TRUNCATED, "the server closed the connection before the
+ * response ..."), a fault (RS_ERR_FAULT), a late answer (RS_ERR_TIMEOUT). A failed call is never
+ * sent again: at most once.
+ *
  * Costs: each call copies nothing it does not have to -- the request's stub data is encoded once
  * into call->request and cut into fragments as it is sent, the response's fragments are copied
  * once into call->response -- so a call costs O(request + response) bytes, plus one poll() for the
@@ -80,7 +106,7 @@ typedef struct rs_client_options {
 rs_client_options rs_client_default_options(void);
 
 /* Parses the binding and makes a client; connects nothing yet (like RpcBindingFromStringBinding).
- * `options` may be NULL for the defaults. RS_ERR_INVALID_ARG (with the reason in err) for a
+ * `options` may be NULL for the defaults; a lesson's scenario overrides some (see above). RS_ERR_INVALID_ARG (with the reason in err) for a
  * binding that does not parse or options out of range. */
 RS_MUST_CHECK rs_status rs_client_open(const char *binding, const rs_client_options *options,
                                        rs_client **out, rs_error *err);
@@ -90,6 +116,10 @@ void rs_client_close(rs_client *c);
 
 /* The binding text the client was opened with, canonical form. */
 const char *rs_client_binding(const rs_client *c);
+
+/* The options in use: what the program passed, defaults filled in, the scenario's overrides
+ * applied. */
+rs_client_options rs_client_get_options(const rs_client *c);
 
 /* ---- one call, as the generated client stubs make it ----------------------------------------
  *

@@ -7,6 +7,9 @@
  * pdu.h     connection-oriented PDUs: encode, decode, fragment, reassemble
  * binding.h string bindings                     transport.h  sockets that carry whole PDUs
  * trace.h   the instrumentation hook: events, sinks, the step gate, the record format
+ * client.h  binding handles and calls           server.h     interfaces, listening, dispatch
+ * interface.h  an interface's UUID, version, operations     inject.h  lesson scenarios' faults
+ * (Generated stubs include stub.h instead, which brings what they need.)
  */
 #ifndef RPCSCOPE_H
 #define RPCSCOPE_H
@@ -19,5 +22,9 @@
 #include "binding.h"
 #include "transport.h"
 #include "trace.h"
+#include "interface.h"
+#include "client.h"
+#include "server.h"
+#include "inject.h"
 
 #endif

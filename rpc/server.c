@@ -13,6 +13,11 @@
  *   PDU_BUILT [PDU_SENT] ...                                      the response's fragments
  *   ERROR FAULT PDU_BUILT [PDU_SENT]                              or a call that fails
  *   TIMEOUT or ERROR, then [CLOSE]                                a connection that breaks
+ *
+ * A fault of the lesson's scenario (inject.h) is reported where it strikes, as an ERROR whose
+ * text begins "injected: ": after PDU_REASSEMBLED (close-before-execute), after DISPATCH
+ * (kill-server, raise), after the procedure (close-after-execute), or between [PDU_SENT] and
+ * the bytes of a held PDU (delay).
  */
 #include "server.h"
 
@@ -21,6 +26,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 #include <unistd.h>
 
 #include "binding.h"
+#include "inject.h"
 #include "pdu.h"
 #include "trace.h"
 #include "transport.h"
@@ -96,6 +103,7 @@ typedef struct srv_conn {
     rs_buf in;  /* the PDU just received */
     rs_buf out; /* the PDU being sent */
     rs_pdu_reassembler reasm;
+    const char *call_procedure; /* the call being answered, for a fault's `on`; NULL outside */
 } srv_conn;
 
 struct rs_server {
@@ -123,6 +131,10 @@ struct rs_server {
     size_t conn_count;
     pthread_t *threads;
     unsigned thread_count;
+
+    /* The faults of the lesson's scenario (inject.h), read by rs_server_create(); count 0
+     * without one. Read-only afterwards, so the workers share it without the lock. */
+    rs_inject inject;
 };
 
 /* The call the calling worker is serving, for rs_server_raise(). */
@@ -184,6 +196,12 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
     rs_status st = complete_options(options, &s->options);
     if (st != RS_OK)
         goto fail;
+    /* A lesson's scenario overrides what the program chose: the script wins (server.h). */
+    rs_inject_env env;
+    rs_inject_read_env(RS_TRACE_ROLE_SERVER, &env);
+    if (env.max_frag != 0)
+        s->options.max_frag = env.max_frag;
+    s->inject = env.faults;
     if (pipe(s->wake) != 0) {
         s->wake[0] = s->wake[1] = -1;
         st = RS_ERR_IO;
@@ -215,6 +233,8 @@ fail:
     free(s);
     return st;
 }
+
+rs_server_options rs_server_get_options(const rs_server *s) { return s->options; }
 
 static void close_listeners(rs_server *s)
 {
@@ -559,11 +579,23 @@ static int64_t io_deadline(const rs_server *s)
     return rs_clock_ns() + (int64_t)s->options.io_timeout_ms * RS_NS_PER_MS;
 }
 
-/* Sends the PDU in sc->out. False when the connection is unusable. */
+/* Sends the PDU in sc->out; held first when the scenario delays its type (inject.h). False when
+ * the connection is unusable. */
 static bool send_out(rs_server *s, srv_conn *sc, uint8_t ptype)
 {
     rs_error err = {0};
-    rs_status st = rs_conn_send(sc->conn, sc->out.data, sc->out.len, io_deadline(s), &err);
+    uint32_t hold_ms = 0;
+    char note[256];
+    const rs_inject_fault *f = rs_inject_match(&s->inject, RS_INJECT_DELAY, ptype,
+                                               sc->call_procedure);
+    if (f != NULL) {
+        hold_ms = f->value;
+        rs_inject_describe(f, sc->call_procedure,
+                           "the server holds it before it goes on the wire, a slow network",
+                           note, sizeof note);
+    }
+    rs_status st = rs_conn_send_held(sc->conn, sc->out.data, sc->out.len, hold_ms,
+                                     f != NULL ? note : NULL, io_deadline(s), &err);
     if (st != RS_OK && rs_trace_enabled()) {
         char text[RS_ERROR_MAX + 64];
         snprintf(text, sizeof text, "server: sending the %s failed: %s", rs_pdu_type_name(ptype),
@@ -876,14 +908,49 @@ static void trace_stub_failure(const rs_server_call *call, rs_status st)
     emit_text(RS_TRACE_ERROR, 0, text);
 }
 
+/* The scenario's faults that take the place of the procedure, after DISPATCH: kill-server (the
+ * process dies here, so the window shows where) and raise (the fault answers the call as if the
+ * procedure had raised it: PFC_DID_NOT_EXECUTE clear). True when one did; *keep then says
+ * whether the connection stays. */
+static bool inject_instead(rs_server *s, srv_conn *sc, const rs_pdu *req, const char *procedure,
+                           bool *keep)
+{
+    const rs_inject_fault *f = rs_inject_find(&s->inject, RS_INJECT_KILL_SERVER, 0, procedure);
+    if (f != NULL) {
+        char what[160];
+        snprintf(what, sizeof what,
+                 "the server process is killed (SIGKILL) as %s would be entered; no answer "
+                 "will come",
+                 procedure);
+        rs_inject_report(RS_TRACE_ROLE_SERVER, f, procedure, what);
+        (void)raise(SIGKILL); /* cannot be caught: the process ends here */
+        _exit(128 + SIGKILL);
+    }
+    f = rs_inject_find(&s->inject, RS_INJECT_RAISE, 0, procedure);
+    if (f != NULL) {
+        char what[192];
+        snprintf(what, sizeof what,
+                 "%s does not run; the server answers the fault as if it had raised it",
+                 procedure);
+        rs_inject_report(RS_TRACE_ROLE_SERVER, f, procedure, what);
+        *keep = send_fault(s, sc, req->hdr.call_id, req->request.p_cont_id, f->value, false);
+        return true;
+    }
+    return false;
+}
+
 /* Runs the stub of a request whose interface and operation exist, and answers it. */
 static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_interface *iface)
 {
     uint32_t call_id = req->hdr.call_id;
     uint16_t p_cont_id = req->request.p_cont_id;
     uint16_t opnum = req->request.opnum;
+    const char *procedure = iface->operations[opnum].name;
     if (rs_trace_enabled())
         trace_dispatch(iface, opnum);
+    bool keep;
+    if (rs_inject_active(&s->inject) && inject_instead(s, sc, req, procedure, &keep))
+        return keep;
 
     /* The object UUID, if the request has one, is accepted and not looked at: this runtime has
      * one implementation per interface. */
@@ -910,8 +977,20 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
 
     bool did_not_execute;
     uint32_t code = fault_for(&call, st, &did_not_execute);
-    bool ok = code != 0 ? send_fault(s, sc, call_id, p_cont_id, code, did_not_execute)
-                        : send_response(s, sc, &call, p_cont_id);
+    const rs_inject_fault *f = rs_inject_match(&s->inject, RS_INJECT_CLOSE_AFTER_EXECUTE, 0,
+                                               procedure);
+    bool ok;
+    if (f != NULL) {
+        char what[192];
+        snprintf(what, sizeof what,
+                 "%s ran; the server closes the connection instead of sending the %s", procedure,
+                 code != 0 ? "fault" : "response");
+        rs_inject_report(RS_TRACE_ROLE_SERVER, f, procedure, what);
+        ok = false;
+    } else {
+        ok = code != 0 ? send_fault(s, sc, call_id, p_cont_id, code, did_not_execute)
+                       : send_response(s, sc, &call, p_cont_id);
+    }
     rs_ndr_free(&call.in); /* the [in] parameters, all at once */
     rs_ndr_free(&call.out);
     rs_buf_free(&call.response);
@@ -927,9 +1006,19 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
     uint16_t opnum = req->request.opnum;
     const srv_context *ctx = find_context(sc, p_cont_id);
     const rs_interface *iface = ctx != NULL ? ctx->iface : NULL;
-    rs_trace_set_call(RS_TRACE_ROLE_SERVER, iface != NULL ? iface->name : NULL,
-                      iface != NULL ? rs_interface_operation_name(iface, opnum) : NULL, call_id,
+    const char *procedure = iface != NULL ? rs_interface_operation_name(iface, opnum) : NULL;
+    rs_trace_set_call(RS_TRACE_ROLE_SERVER, iface != NULL ? iface->name : NULL, procedure, call_id,
                       opnum);
+    const rs_inject_fault *f = rs_inject_match(&s->inject, RS_INJECT_CLOSE_BEFORE_EXECUTE, 0,
+                                               procedure);
+    if (f != NULL) {
+        rs_inject_report(RS_TRACE_ROLE_SERVER, f, procedure,
+                         "the whole request has arrived; the server closes the connection "
+                         "without running the procedure or answering");
+        rs_trace_clear_call();
+        return false;
+    }
+    sc->call_procedure = procedure; /* a delayed answer's `on` */
     bool ok;
     if (iface == NULL)
         ok = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_unk_if, true);
@@ -937,6 +1026,7 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
         ok = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_op_rng_error, true);
     else
         ok = run_call(s, sc, req, iface);
+    sc->call_procedure = NULL;
     rs_trace_clear_call();
     return ok;
 }

@@ -55,6 +55,30 @@
  *   Anything else (a PDU that does not decode, a PTYPE a client never sends) closes the connection.
  *   Bytes left over after a stub decoded its [in] parameters are ignored, as Samba does.
  * Every other connection keeps being served.
+ *
+ * Lesson scenarios (inject.h): rs_server_create() reads the scenario the simulator sets for a
+ * lesson's programs, and it wins over what the program passed: RPCSCOPE_MAX_FRAG replaces
+ * options.max_frag (a malformed value is ignored; rs_inject_error() says why). Of RPCSCOPE_FAULT
+ * the server carries out these, each reported as a trace ERROR event "injected: ... on PROC: ..."
+ * (the window shows the fault was injected, not a bug); `on P` limits one to calls of P:
+ *   close-before-execute  once a whole request has arrived (PDU_REASSEMBLED), the connection is
+ *                         closed: no DISPATCH, no procedure, no answer. The client's call fails
+ *                         with RS_ERR_CLOSED; whether it ran, the client cannot tell.
+ *   close-after-execute   the stub and the procedure run as usual; then the connection is closed
+ *                         instead of sending the response (or the fault the call ended with).
+ *   kill-server           after DISPATCH, just before the stub would run, the process raises
+ *                         SIGKILL: the kernel closes its sockets, the client sees the connection
+ *                         close (or reset) and no server answers until one is restarted.
+ *   raise FAULT           after DISPATCH the stub does not run: a fault PDU with that code
+ *                         answers the call, PFC_DID_NOT_EXECUTE clear, as if the procedure had
+ *                         raised it (rs_server_raise()). The connection stays.
+ *   delay PDU MS          each response fragment, fault, bind_ack, bind_nak or
+ *                         alter_context_resp of that type is held MS ms after PDU_BUILT and
+ *                         PDU_SENT are reported, before its bytes go (rs_conn_send_held()): real
+ *                         time, cut at io_timeout_ms. The worker is busy meanwhile. A PDU outside
+ *                         a call (the answer to a bind) matches only a delay without `on`.
+ * Precedence when several apply to one call: close-before-execute, kill-server, raise,
+ * close-after-execute. unknown-opnum and unknown-interface are the client's (client.h).
  */
 #ifndef RPCSCOPE_SERVER_H
 #define RPCSCOPE_SERVER_H
@@ -101,6 +125,10 @@ rs_server_options rs_server_default_options(void);
 /* A server with no interfaces and no bindings yet. `options` may be NULL for the defaults.
  * RS_ERR_INVALID_ARG for options out of range. */
 RS_MUST_CHECK rs_status rs_server_create(const rs_server_options *options, rs_server **out);
+
+/* The options in use: what the program passed, defaults filled in, the scenario's override
+ * applied. */
+rs_server_options rs_server_get_options(const rs_server *s);
 
 /* Closes every listener, frees the server. Call it when rs_server_run() has returned (or never
  * ran): a running server is stopped with rs_server_stop() from another thread first. NULL is

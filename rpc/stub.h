@@ -79,6 +79,20 @@ static inline size_t rs_stub_wcslen(const uint16_t *s)
     return n;
 }
 
+/* rs_ndr_get_unique() for a referent whose size only the wire tells (RS_NDR_SIZE_FROM_WIRE), which
+ * also says whether the pointer arrived NULL: the slot stays NULL either way until rs_ndr_flush()
+ * decodes the referent, but a stub must check now that a NULL pointer comes with counts of 0
+ * (ustring.Buffer NULL with a non-zero Length is a lie the procedure would trust). A pointer that
+ * is not NULL is exactly one more referent in the stream's work list. */
+RS_MUST_CHECK static inline rs_status rs_stub_get_unique(rs_ndr *ndr, const char *name, void *slot,
+                                                         rs_ndr_get_fn fn, bool *is_null)
+{
+    size_t queued = ndr->item_count;
+    rs_status st = rs_ndr_get_unique(ndr, name, slot, RS_NDR_SIZE_FROM_WIRE, fn);
+    *is_null = st == RS_OK && ndr->item_count == queued;
+    return st;
+}
+
 /* One zeroed block of `head` bytes followed by `count` elements of `elem` bytes, owned by the
  * stream like everything it decodes: a conformant structure with room for its array, or the
  * storage of an [out] array. RS_ERR_LIMIT when the size does not fit a size_t or passes the

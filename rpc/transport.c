@@ -3,7 +3,8 @@
  * It also reports the transport lane of the trace (trace.h): CONNECT, LISTEN, ACCEPT, CLOSE, and
  * every PDU as it goes out (PDU_SENT, before the bytes are written, so that a step gate holds the
  * PDU on this side until the simulator releases it) and as it arrives (PDU_RECEIVED). Each event
- * names its connection as "LOCAL -> PEER", the way a packet capture tells connections apart. */
+ * names its connection as "LOCAL -> PEER", the way a packet capture tells connections apart.
+ * rs_conn_send_held() adds an injected hold (inject.h) between PDU_SENT and the first byte. */
 #include "transport.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -332,11 +334,58 @@ rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, rs_conn **out, 
     return st;
 }
 
+/* The note that explains an injected hold: an ERROR event about the PDU about to be held. */
+static void emit_hold_note(const rs_conn *c, const uint8_t *pdu, size_t len, const char *note)
+{
+    rs_trace_event ev = {.kind = RS_TRACE_ERROR, .role = c->role, .text = note};
+    if (len >= RS_PDU_HEADER_SIZE) {
+        rs_endian e = (pdu[HDR_DREP_OFFSET] & 0xF0) == RS_DREP_INT_BIG_ENDIAN ? RS_BE : RS_LE;
+        ev.ptype = pdu[HDR_PTYPE_OFFSET];
+        ev.call_id = rs_load_u32(pdu + HDR_CALL_ID_OFFSET, e);
+    }
+    rs_trace_emit(&ev);
+}
+
+/* Sleeps hold_ms of real time (CLOCK_MONOTONIC, not the gate-adjusted clock), or until the
+ * deadline, whichever is first. */
+static void hold(uint32_t hold_ms, int64_t deadline)
+{
+    int64_t ns = (int64_t)hold_ms * RS_NS_PER_MS;
+    if (deadline != RS_DEADLINE_NONE) {
+        int64_t left = deadline - rs_clock_ns();
+        if (left < ns)
+            ns = left;
+    }
+    if (ns <= 0)
+        return;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += (time_t)(ns / RS_NS_PER_S);
+    end.tv_nsec += (long)(ns % RS_NS_PER_S);
+    if (end.tv_nsec >= RS_NS_PER_S) {
+        end.tv_sec++;
+        end.tv_nsec -= RS_NS_PER_S;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, NULL) == EINTR)
+        ; /* a signal: sleep on to the same end */
+}
+
 rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, int64_t deadline, rs_error *err)
+{
+    return rs_conn_send_held(c, data, len, 0, NULL, deadline, err);
+}
+
+rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t hold_ms,
+                            const char *note, int64_t deadline, rs_error *err)
 {
     const uint8_t *p = data;
     if (rs_trace_enabled()) /* before the first byte leaves: a step gate holds the PDU here */
         emit_pdu(RS_TRACE_PDU_SENT, c, p, len);
+    if (hold_ms > 0) {
+        if (note != NULL && rs_trace_enabled())
+            emit_hold_note(c, p, len, note);
+        hold(hold_ms, deadline);
+    }
     while (len > 0) {
         ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
         if (n > 0) {

@@ -22,6 +22,7 @@
  * PDU, with the bytes, the header's PTYPE and call id, and the connection as text: "LOCAL -> PEER"
  * ("127.0.0.1:53122 -> 127.0.0.1:4747", "local -> ncalrpc:[hello]") for what goes out and for a
  * connection this process made, "LOCAL <- PEER" for what comes in and for an accepted one.
+ * rs_conn_send_held() also reports the note that explains an injected hold (an ERROR event).
  */
 #ifndef RPCSCOPE_TRANSPORT_H
 #define RPCSCOPE_TRANSPORT_H
@@ -55,6 +56,16 @@ RS_MUST_CHECK rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, r
 /* Writes all `len` bytes by `deadline`. RS_ERR_CLOSED if the peer has gone. */
 RS_MUST_CHECK rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, int64_t deadline,
                                      rs_error *err);
+
+/* rs_conn_send(), with the PDU held `hold_ms` milliseconds after PDU_SENT is reported and before
+ * its first byte is written: a slow network, for fault injection (inject.h). The hold is real
+ * time -- it does not stop while this process waits at a step gate -- and it ends at `deadline`
+ * if that comes first (the sender's timer fires; the PDU then still goes, as a network would
+ * still deliver it). `note`, when not NULL, is reported as an ERROR event just before the hold,
+ * with the PDU's PTYPE and call id. Costs nothing more than rs_conn_send() when hold_ms is 0. */
+RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len,
+                                          uint32_t hold_ms, const char *note, int64_t deadline,
+                                          rs_error *err);
 
 /* Reads one whole PDU into `out` (which is reset first): the 16-byte header, then the rest of its
  * frag_length. A frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before anything more

@@ -1,0 +1,193 @@
+/* conform_server.c -- serves the conformance interface (conform.idl) with exactly the semantics
+ * the tests, the benchmarks and other DCE/RPC implementations rely on.
+ *
+ *     build/conform_server ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]
+ *
+ * Prints "listening on BINDING" (with the real port) for each binding once it accepts calls, and
+ * exits 0 on SIGTERM or SIGINT after finishing the calls in progress.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conform.h"
+
+#define SLEEP_MAX_MS 10000
+
+static rs_server *server;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    rs_server_stop(server); /* async-signal-safe */
+}
+
+/* ---- the procedures ---------------------------------------------------------------------------- */
+
+int32_t Add(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b); /* wraps modulo 2^32, never undefined */
+}
+
+int32_t Div(int32_t a, int32_t b)
+{
+    if (b == 0)
+        rs_server_raise(RS_nca_s_fault_int_div_by_zero);
+    if (a == INT32_MIN && b == -1)
+        return INT32_MIN; /* the one quotient that does not fit */
+    return a / b;
+}
+
+int32_t StrLen(char *s)
+{
+    return (int32_t)strlen(s);
+}
+
+int32_t WStrLen(uint16_t *s)
+{
+    if (s == NULL)
+        return -1;
+    int32_t n = 0;
+    while (s[n] != 0)
+        n++;
+    return n;
+}
+
+void Reverse(int32_t n, int32_t *v)
+{
+    for (int32_t i = 0, j = n - 1; i < j; i++, j--) {
+        int32_t t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
+int64_t SumMixed(mixed *m)
+{
+    uint64_t sum = (uint64_t)(int64_t)m->s + (uint64_t)(unsigned char)m->c + (uint64_t)(int64_t)m->l1 +
+                   (uint64_t)(int64_t)m->l2 + (uint64_t)m->h;
+    return (int64_t)sum; /* wrapping signed 64-bit sum */
+}
+
+int64_t SumPtrs(with_ptrs *p)
+{
+    if (p == NULL)
+        return -1;
+    int64_t sum = (uint32_t)p->l1;
+    if (p->pl1 != NULL)
+        sum += (uint32_t)*p->pl1;
+    if (p->pc1 != NULL)
+        sum += (uint8_t)*p->pc1;
+    return sum;
+}
+
+void GetMixed(mixed *m)
+{
+    m->s = 0x1234;
+    m->c = (char)0xa5;
+    m->l1 = (int32_t)0xdeadbeef;
+    m->l2 = (int32_t)0xcafebabe;
+    m->h = (int64_t)0xbadefeed2468ace0ull;
+}
+
+int32_t UStrSum(ustring *u)
+{
+    int32_t sum = 0;
+    for (unsigned i = 0; i < u->Length / 2u; i++)
+        sum += u->Buffer[i];
+    return sum;
+}
+
+void GetName(ustring *u)
+{
+    static const char name[] = "admin";
+    u->Length = 10;
+    u->MaximumLength = 12;
+    u->Buffer = malloc(6 * sizeof *u->Buffer); /* the stub frees it once marshalled */
+    if (u->Buffer == NULL)
+        rs_server_raise(RS_nca_s_fault_remote_no_memory);
+    for (size_t i = 0; i < sizeof name; i++)
+        u->Buffer[i] = (uint16_t)name[i];
+}
+
+double NumValue(int16_t tag, num *n)
+{
+    switch (tag) {
+    case 1:
+        return (double)n->l;
+    case 2:
+        return n->d;
+    case 3:
+        return (double)(n->u.Length / 2);
+    default:
+        return 0.0;
+    }
+}
+
+color NextColor(color c)
+{
+    switch (c) {
+    case red:
+        return green;
+    case green:
+        return blue;
+    default:
+        return red;
+    }
+}
+
+void Echo(int32_t n, uint8_t *in, uint8_t *out)
+{
+    if (n > 0)
+        memcpy(out, in, (size_t)n);
+}
+
+int32_t Sleep(int32_t ms)
+{
+    int32_t t = ms < 0 ? 0 : ms > SLEEP_MAX_MS ? SLEEP_MAX_MS : ms;
+    struct timespec ts = {t / 1000, (long)(t % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    return ms;
+}
+
+/* ---- the program ------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    rs_error err = {0};
+    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(stderr, "usage: conform_server BINDING...   e.g. ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (rs_server_create(NULL, &server) != RS_OK) {
+        fprintf(stderr, "conform_server: cannot create the server\n");
+        return 1;
+    }
+    if (rs_server_register(server, &conform_server_interface, &err) != RS_OK)
+        goto fail;
+    for (int i = 1; i < argc; i++)
+        if (rs_server_listen(server, argv[i], &err) != RS_OK)
+            goto fail;
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    for (size_t i = 0; i < rs_server_binding_count(server); i++)
+        printf("listening on %s\n", rs_server_binding(server, i));
+    fflush(stdout);
+    if (rs_server_run(server, &err) != RS_OK)
+        goto fail;
+    rs_server_destroy(server);
+    return 0;
+fail:
+    fprintf(stderr, "conform_server: %s\n", err.message);
+    rs_server_destroy(server);
+    return 1;
+}

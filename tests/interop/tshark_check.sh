@@ -1,0 +1,61 @@
+#!/bin/sh
+# tshark_check.sh -- Wireshark is the judge: captures the conformance traffic on loopback with
+# `tshark -i lo` and fails if any TCP payload is not dissected as DCE/RPC or any frame is marked
+# malformed. Skipped, with the reason printed, only where capturing is impossible (not root, no
+# tshark, no capture permission). Prints "N passed, N failed".
+#   sh tests/interop/tshark_check.sh BUILD_DIR
+set -u
+build=${1:-build}
+dir=$(mktemp -d)
+spid=
+tpid=
+cleanup() {
+    [ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+    [ -n "$spid" ] && kill -9 "$spid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+skip() { echo "tshark_check: skipped: $*"; echo "0 passed, 0 failed"; exit 0; }
+fail() { echo "tshark_check: $*"; echo "0 passed, 1 failed"; exit 1; }
+
+command -v tshark >/dev/null 2>&1 || skip "tshark is not installed"
+[ "$(id -u)" = 0 ] || skip "capturing on lo needs root"
+
+"$build/conform_server" 'ncacn_ip_tcp:127.0.0.1[0]' >"$dir/server.out" 2>"$dir/server.err" &
+spid=$!
+binding=
+for _ in $(seq 1 200); do
+    binding=$(sed -n 's/^listening on //p' "$dir/server.out")
+    [ -n "$binding" ] && break
+    sleep 0.05
+done
+[ -n "$binding" ] || fail "the server did not start"
+port=$(echo "$binding" | sed 's/.*\[\([0-9]*\)\]/\1/')
+
+tshark -i lo -f "tcp port $port" -w "$dir/cap.pcapng" >"$dir/tshark.out" 2>&1 &
+tpid=$!
+for _ in $(seq 1 100); do
+    grep -q "Capturing on" "$dir/tshark.out" && break
+    kill -0 "$tpid" 2>/dev/null || skip "tshark cannot capture here: $(tail -1 "$dir/tshark.out")"
+    sleep 0.1
+done
+grep -q "Capturing on" "$dir/tshark.out" || skip "tshark never started capturing"
+
+"$build/conform_client" "$binding" >/dev/null 2>&1 || fail "conform_client failed"
+"$build/conform_client" --big-endian "$binding" >/dev/null 2>&1 || fail "conform_client --big-endian failed"
+sleep 0.5
+kill -INT "$tpid"
+wait "$tpid"
+tpid=
+
+# Dissect with the DCE/RPC dissector bound to the server's port (as Wireshark's heuristics would).
+read_cap() { tshark -r "$dir/cap.pcapng" -d "tcp.port==$port,dcerpc" "$@" 2>/dev/null; }
+pdus=$(read_cap -Y dcerpc -T fields -e frame.number | wc -l)
+not_dcerpc=$(read_cap -Y 'tcp.len > 0 && !dcerpc' -T fields -e frame.number | wc -l)
+malformed=$(read_cap -Y '_ws.malformed || _ws.expert.severity >= error' -T fields -e frame.number | wc -l)
+types=$(read_cap -Y dcerpc -T fields -e dcerpc.pkt_type | sort -u | tr '\n' ' ')
+echo "tshark_check: $pdus DCE/RPC frames (packet types: $types), $not_dcerpc other payloads, $malformed malformed"
+[ "$pdus" -gt 100 ] || fail "too few DCE/RPC frames captured ($pdus)"
+[ "$not_dcerpc" -eq 0 ] || fail "$not_dcerpc TCP payloads were not dissected as DCE/RPC"
+[ "$malformed" -eq 0 ] || fail "$malformed frames are malformed or carry errors: $(read_cap -Y '_ws.malformed || _ws.expert.severity >= error' | head -5)"
+echo "1 passed, 0 failed"
