@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rpcscope/transport.h>
+
 #include "conform.h"
 
 static int passed, failed;
