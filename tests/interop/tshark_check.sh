@@ -53,7 +53,7 @@ read_cap() { tshark -r "$dir/cap.pcapng" -d "tcp.port==$port,dcerpc" "$@" 2>/dev
 pdus=$(read_cap -Y dcerpc -T fields -e frame.number | wc -l)
 not_dcerpc=$(read_cap -Y 'tcp.len > 0 && !dcerpc' -T fields -e frame.number | wc -l)
 malformed=$(read_cap -Y '_ws.malformed || _ws.expert.severity >= error' -T fields -e frame.number | wc -l)
-types=$(read_cap -Y dcerpc -T fields -e dcerpc.pkt_type | sort -u | tr '\n' ' ')
+types=$(read_cap -Y dcerpc -T fields -e dcerpc.pkt_type | tr ', ' '\n\n' | sort -un | tr '\n' ' ')
 echo "tshark_check: $pdus DCE/RPC frames (packet types: $types), $not_dcerpc other payloads, $malformed malformed"
 [ "$pdus" -gt 100 ] || fail "too few DCE/RPC frames captured ($pdus)"
 [ "$not_dcerpc" -eq 0 ] || fail "$not_dcerpc TCP payloads were not dissected as DCE/RPC"
