@@ -117,8 +117,8 @@ GEN_INC    := $(BUILD)/include
 GEN_CFLAGS  = -std=c11 $(WARN) $(OPT) -MMD -MP -I$(GEN_INC)
 
 # The IDL files whose stubs the build makes: the conformance interface, the lessons' interfaces,
-# and the inputs of rpcidl's golden tests.
-IDL_FILES := tests/interop/conform.idl $(wildcard lessons/*/*.idl) \
+# the interfaces unit tests call through generated stubs, and the inputs of rpcidl's golden tests.
+IDL_FILES := tests/interop/conform.idl $(wildcard lessons/*/*.idl) $(wildcard tests/unit/*.idl) \
              $(wildcard tests/unit/golden/*/*.idl)
 
 # For an IDL file: its NAME, the directory its stubs go to, the three files, their two objects.
@@ -182,6 +182,38 @@ $(BUILD)/obj/sim/%.o: sim/%.c | deps
 $(BUILD)/rpcscope: $(BUILD)/obj/sim/main.o $(SIM_OBJ) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# ---- the window (ui/) -----------------------------------------------------------------------------
+# The view builds a draw list from the simulator's state; render.c is the only file that draws
+# with SDL. Its tests render headless (SDL's offscreen driver) with the bundled fonts.
+
+UI_SRC      := $(wildcard ui/*.c)
+UI_OBJ      := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
+SDL_CFLAGS   = $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image)
+SDL_LIBS     = $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image) -lm
+HEADLESS    := SDL_VIDEODRIVER=offscreen RPCSCOPE_ASSETS=$(CURDIR)/assets
+
+$(BUILD)/obj/ui/%.o: ui/%.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) $(SDL_CFLAGS) -Iui -c $< -o $@
+
+UI_TEST_SRC := $(wildcard tests/ui/test_*.c)
+UI_TEST_BIN := $(UI_TEST_SRC:tests/ui/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/obj/tests/ui/%.o: tests/ui/%.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) $(SDL_CFLAGS) $(CMOCKA_CFLAGS) -Iui -c $< -o $@
+
+$(BUILD)/tests/test_ui_%: $(BUILD)/obj/tests/ui/test_ui_%.o $(UI_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(SDL_LIBS) $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
+# Tools for looking at the design: one frame of a demo call to a PNG, and a frame-time harness.
+$(BUILD)/ui_shot: $(BUILD)/obj/tests/ui/shot.o $(UI_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(SDL_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/ui_bench: $(BUILD)/obj/tests/ui/bench_view.o $(UI_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(SDL_LIBS) $(LDLIBS) -o $@
+
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
 
@@ -216,6 +248,24 @@ $(BUILD)/tests/test_stubs_client: $(BUILD)/obj/tests/unit/test_stubs_client.o \
 	@mkdir -p $(@D)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
+# test_context_handle calls the client stubs of tests/unit/counter.idl; their server side is
+# build/tests/counter_server, a program of its own (for the same reason), which the test starts.
+COUNTER_IDL  := tests/unit/counter.idl
+COUNTER_OBJS := $(BUILD)/obj/tests/unit/test_context_handle.o $(BUILD)/obj/tests/unit/counter_server.o
+$(COUNTER_OBJS): $(call gen_dir,$(COUNTER_IDL))/counter.h | $(GEN_INC)/rpcscope
+$(COUNTER_OBJS): CFLAGS += -I$(GEN_INC) -I$(call gen_dir,$(COUNTER_IDL))
+
+$(BUILD)/tests/counter_server: $(BUILD)/obj/tests/unit/counter_server.o \
+                               $(filter %_s.o,$(call gen_objs,$(COUNTER_IDL))) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_context_handle: $(BUILD)/obj/tests/unit/test_context_handle.o \
+                                    $(filter %_c.o,$(call gen_objs,$(COUNTER_IDL))) $(LIB) \
+                                    | $(BUILD)/tests/counter_server
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
 # The IDL compiler's tests link its stages too (the more specific pattern wins).
 $(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -226,11 +276,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 .PHONY: all
-all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) stubs tests
+all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
 
 .PHONY: test
-test: $(UNIT_BIN) $(LIB) $(RPCIDL) $(CONFORM_PROGS) stubs
-	$(Q)sh tests/run $(UNIT_BIN) "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
+test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(CONFORM_PROGS) stubs
+	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
+	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/rpcidl_cli.sh $(BUILD)" \
 	    "sh tests/integration/readme_rpc_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/conform_check.sh $(BUILD)" \
