@@ -170,6 +170,8 @@ $(BUILD)/conform_client: $(BUILD)/obj/tests/interop/conform_client.o \
 
 # ---- rpcscope, the simulator (sim/) ---------------------------------------------------------------
 # sim/main.c is the command; the other sim/ files are shared with the simulator's unit tests.
+# The command opens the window, so it compiles with SDL's flags and is linked with ui/ in the
+# window's section below.
 
 SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
@@ -179,8 +181,8 @@ $(BUILD)/obj/sim/%.o: sim/%.c | deps
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Isim -c $< -o $@
 
-$(BUILD)/rpcscope: $(BUILD)/obj/sim/main.o $(SIM_OBJ) $(LIB)
-	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/obj/sim/main.o: CFLAGS += $(SDL_CFLAGS) -Iui
+
 
 # ---- lessons -------------------------------------------------------------------------------------
 # Every folder lessons/NAME/ with a lesson.txt is a lesson: its NAME.idl goes through rpcidl like
@@ -217,8 +219,11 @@ lessons: $(LESSON_PROGRAMS)
 # The view builds a draw list from the simulator's state; render.c is the only file that draws
 # with SDL. Its tests render headless (SDL's offscreen driver) with the bundled fonts.
 
+# window.c is the window's main loop over the simulator's objects (it includes sim/ headers and
+# calls the stepper): only rpcscope links it. The ui tests and tools link the rest.
 UI_SRC      := $(wildcard ui/*.c)
-UI_OBJ      := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
+UI_APP_OBJ  := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
+UI_OBJ      := $(filter-out $(BUILD)/obj/ui/window.o,$(UI_APP_OBJ))
 SDL_CFLAGS   = $(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image)
 SDL_LIBS     = $(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image) -lm
 HEADLESS    := SDL_VIDEODRIVER=offscreen RPCSCOPE_ASSETS=$(CURDIR)/assets
@@ -226,6 +231,12 @@ HEADLESS    := SDL_VIDEODRIVER=offscreen RPCSCOPE_ASSETS=$(CURDIR)/assets
 $(BUILD)/obj/ui/%.o: ui/%.c | deps
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CFLAGS) $(SDL_CFLAGS) -Iui -c $< -o $@
+
+$(BUILD)/obj/ui/window.o: CFLAGS += -Isim
+
+# rpcscope: the simulator's command with the whole window.
+$(BUILD)/rpcscope: $(BUILD)/obj/sim/main.o $(SIM_OBJ) $(UI_APP_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(SDL_LIBS) $(LDLIBS) -o $@
 
 UI_TEST_SRC := $(wildcard tests/ui/test_*.c)
 UI_TEST_BIN := $(UI_TEST_SRC:tests/ui/%.c=$(BUILD)/tests/%)
@@ -317,7 +328,8 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) l
 	    "sh tests/integration/readme_rpc_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/conform_check.sh $(BUILD)" \
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
-	    "sh tests/integration/sim_cli.sh $(BUILD)"
+	    "sh tests/integration/sim_cli.sh $(BUILD)" \
+	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)"
 
 # Rewrites the golden files of test_idl_gen (tests/unit/golden/) from the current rpcidl: after a
 # deliberate change to the generated code. Read the diff before committing it.
@@ -334,6 +346,23 @@ asan:
 .PHONY: run
 run: all
 	$(Q)$(BUILD)/rpcscope $(FIRST_LESSON)
+
+# The README's pictures, from the real lesson mid-call with the inspector open: step 29 is the
+# server stub writing its own copy of pszString (at its own address; the client's copy is at
+# another), with the timeline; step 33 the response PDU on its way back while that copy is still
+# there, in the projector theme, whose large type needs the timeline's width to stay readable.
+# Steps are deterministic: the window releases one process at a time.
+SHOT_NORMAL_AT    := 29
+SHOT_PROJECTOR_AT := 33
+
+.PHONY: screenshots
+screenshots: $(RPCSCOPE) lessons
+	$(Q)mkdir -p assets/screenshots
+	$(Q)$(HEADLESS) $(BUILD)/rpcscope $(FIRST_LESSON) --screenshot assets/screenshots/hello-normal.png \
+	    --at $(SHOT_NORMAL_AT) --inspector --timeline
+	$(Q)$(HEADLESS) $(BUILD)/rpcscope $(FIRST_LESSON) --screenshot assets/screenshots/hello-projector.png \
+	    --at $(SHOT_PROJECTOR_AT) --inspector --theme projector
+	@echo "wrote assets/screenshots/hello-normal.png and hello-projector.png"
 
 # ---- install ------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 /* main.c -- the rpcscope command: runs a lesson, replays a recording, or collects from programs
- * started elsewhere, and shows the session (in the terminal until the window exists).
+ * started elsewhere, and shows the session in the window (ui/window.h) when there is a display,
+ * in the terminal otherwise or with --text.
  *
  *     rpcscope hello --text                       run lessons/hello, one line per event
  *     rpcscope hello --step --record call.rstrace  Enter reveals each step; keep the session
@@ -7,9 +8,11 @@
  *     rpcscope --listen tcp:127.0.0.1:4800 --text  collect from RPCSCOPE_TRACE=tcp:127.0.0.1:4800
  *     rpcscope --check lessons/hello               validate a lesson script
  *
+ *     rpcscope hello --screenshot x.png --at 29    step 29 as a PNG, headless (SDL_VIDEODRIVER=offscreen)
+ *
  * One loop serves every mode: poll the collector (trace records in), poll the launcher (program
- * output, exits), read Enter presses, tick the stepper, print what was revealed. The window will
- * run the same loop with drawing instead of printing.
+ * output, exits), read Enter presses, tick the stepper, print what was revealed. The window runs
+ * the same loop with drawing instead of printing: it calls window_poll() each frame.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "stepper.h"
 #include "text.h"
 #include "timeline.h"
+#include "window.h"
 
 #define RPCSCOPE_VERSION "0.1.0"
 #define EXIT_USAGE 2
@@ -79,6 +83,16 @@ static void usage(FILE *f)
           "  --lesson LESSON      the narration for a replay or a --listen session\n"
           "  --addresses          show memory addresses (they differ from run to run)\n"
           "  --max-events N       the most events a session holds (default 1000000)\n"
+          "\n"
+          "the window (opened when there is a display; otherwise the terminal shows the lesson):\n"
+          "  --size WxH           its size (default 1600x900)\n"
+          "  --theme NAME         normal or projector (large type, high contrast)\n"
+          "  --inspector          open the NDR inspector at the start\n"
+          "  --timeline           open the timeline at the start\n"
+          "  --fullscreen         start in full screen\n"
+          "  --screenshot FILE    with --at N: run until step N is revealed, write it as a PNG\n"
+          "                       and exit (no display needed: SDL_VIDEODRIVER=offscreen)\n"
+          "  --bench-frames N     draw N busy frames headless; print frame_ms_median and p99\n"
           "  --help, --version\n",
           f);
 }
@@ -105,6 +119,12 @@ static void notice(void *ctx, const char *sentence)
 
 typedef struct options {
     bool text, step, list, check, addresses;
+    bool inspector, timeline, fullscreen; /* the window */
+    const char *screenshot;
+    size_t at;            /* --at N, counted from 1; 0: not given */
+    int width, height;    /* --size; 0: the default */
+    int bench_frames;     /* 0: not given */
+    ui_theme_id theme;
     double speed;         /* 0: not given */
     const char *record, *pcap, *chrome, *listen, *lesson;
     size_t max_events;
@@ -114,8 +134,9 @@ typedef struct options {
 
 static bool takes_value(const char *name)
 {
-    static const char *const with[] = {"--speed", "--record", "--pcap", "--chrome-trace",
-                                       "--listen", "--lesson", "--max-events"};
+    static const char *const with[] = {"--speed",  "--record",     "--pcap",   "--chrome-trace",
+                                       "--listen", "--lesson",     "--max-events", "--screenshot",
+                                       "--at",     "--size",       "--theme",  "--bench-frames"};
     for (size_t i = 0; i < sizeof with / sizeof with[0]; i++)
         if (strcmp(name, with[i]) == 0)
             return true;
@@ -201,6 +222,50 @@ static int parse_options(int argc, char **argv, options *o)
                 return EXIT_USAGE;
             }
             o->max_events = (size_t)n;
+        } else if (strcmp(name, "--at") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(value, &end, 10);
+            if (errno != 0 || *end != '\0' || value[0] == '-' || n < 1 || n > 100000000ull) {
+                say("--at %s: a step number from 1 (steps are counted from 1, as on screen)",
+                    value);
+                return EXIT_USAGE;
+            }
+            o->at = (size_t)n;
+        } else if (strcmp(name, "--bench-frames") == 0) {
+            char *end;
+            errno = 0;
+            long n = strtol(value, &end, 10);
+            if (errno != 0 || *end != '\0' || n < 1 || n > 1000000) {
+                say("--bench-frames %s: a number of frames from 1 to 1000000", value);
+                return EXIT_USAGE;
+            }
+            o->bench_frames = (int)n;
+        } else if (strcmp(name, "--size") == 0) {
+            int w = 0, h = 0, used = 0;
+            if (sscanf(value, "%dx%d%n", &w, &h, &used) != 2 || value[used] != '\0' ||
+                w < UI_WINDOW_MIN_WIDTH || h < UI_WINDOW_MIN_HEIGHT || w > UI_WINDOW_MAX_SIDE ||
+                h > UI_WINDOW_MAX_SIDE) {
+                say("--size %s: WIDTHxHEIGHT in pixels, from %dx%d to %dx%d (e.g. 1600x900)",
+                    value, UI_WINDOW_MIN_WIDTH, UI_WINDOW_MIN_HEIGHT, UI_WINDOW_MAX_SIDE,
+                    UI_WINDOW_MAX_SIDE);
+                return EXIT_USAGE;
+            }
+            o->width = w;
+            o->height = h;
+        } else if (strcmp(name, "--theme") == 0) {
+            if (!ui_theme_from_name(value, &o->theme)) {
+                say("--theme %s: the themes are normal and projector", value);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(name, "--screenshot") == 0) {
+            o->screenshot = value;
+        } else if (strcmp(name, "--inspector") == 0) {
+            o->inspector = true;
+        } else if (strcmp(name, "--timeline") == 0) {
+            o->timeline = true;
+        } else if (strcmp(name, "--fullscreen") == 0) {
+            o->fullscreen = true;
         } else if (strcmp(name, "--record") == 0) {
             o->record = value;
         } else if (strcmp(name, "--pcap") == 0) {
@@ -218,6 +283,22 @@ static int parse_options(int argc, char **argv, options *o)
     }
     if (o->list || o->check)
         return -1;
+    if (o->screenshot != NULL && o->at == 0) {
+        say("--screenshot needs --at N: the step to draw");
+        return EXIT_USAGE;
+    }
+    if (o->at != 0 && o->screenshot == NULL) {
+        say("--at goes with --screenshot FILE.png");
+        return EXIT_USAGE;
+    }
+    if ((o->screenshot != NULL || o->bench_frames > 0) && o->text) {
+        say("--screenshot and --bench-frames draw the window; they do not go with --text");
+        return EXIT_USAGE;
+    }
+    if (o->screenshot != NULL && o->bench_frames > 0) {
+        say("--screenshot or --bench-frames, one at a time");
+        return EXIT_USAGE;
+    }
     if (o->arg_count > 1) {
         say("one lesson or recording at a time ('%s' and '%s')", o->args[0], o->args[1]);
         return EXIT_USAGE;
@@ -460,7 +541,13 @@ typedef struct session {
     size_t question_shown; /* the event whose question was printed, SIM_NONE */
     bool stdin_open;
     bool launch;           /* run the lesson's programs (not for --listen alone) */
+    bool window;           /* the window shows the session (not the terminal) */
     char binding[256];
+    /* The window's session (window_poll): where its end stands. */
+    uint64_t drain_until, idle_since;
+    bool stopped, ended;
+    int rc;
+    ui_window_sim *window_sim; /* while the window runs */
 } session;
 
 static bool asks(void *ctx, size_t i)
@@ -650,6 +737,8 @@ static void set_mode(session *s)
         fprintf(stderr, "rpcscope: press Enter for each step (q, Enter to quit)\n");
 }
 
+static int run_window(session *s);
+
 static int run_replay(session *s, const char *path)
 {
     sim_timeline_options to = {.ordered = true, .max_events = s->o->max_events};
@@ -667,18 +756,24 @@ static int run_replay(session *s, const char *path)
         return 1;
     }
     sim_stepper_set_questions(s->stepper, asks, s);
-    set_mode(s);
-    while (!interrupted && sim_stepper_revealed(s->stepper) < sim_timeline_count(s->tl)) {
-        read_keys(s);
-        sim_stepper_tick(s->stepper, monotonic_ns());
-        show(s);
-        if (sim_stepper_revealed(s->stepper) < sim_timeline_count(s->tl)) {
-            struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-            poll(&p, s->stdin_open ? 1 : 0, LOOP_MS);
+    int rc = 0;
+    if (s->window) {
+        rc = run_window(s);
+    } else {
+        set_mode(s);
+        while (!interrupted && sim_stepper_revealed(s->stepper) < sim_timeline_count(s->tl)) {
+            read_keys(s);
+            sim_stepper_tick(s->stepper, monotonic_ns());
+            show(s);
+            if (sim_stepper_revealed(s->stepper) < sim_timeline_count(s->tl)) {
+                struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+                poll(&p, s->stdin_open ? 1 : 0, LOOP_MS);
+            }
         }
+        show(s);
     }
-    show(s);
-    int rc = interrupted ? EXIT_INTERRUPTED : 0;
+    if (interrupted)
+        rc = EXIT_INTERRUPTED;
     if (s->o->record != NULL) {
         if (sim_recording_create(s->o->record, &s->rec, &err) != RS_OK) {
             say("%s", err.message);
@@ -689,8 +784,9 @@ static int run_replay(session *s, const char *path)
     return rc;
 }
 
-/* A live session: a lesson's programs (when l is not NULL) and/or --listen. */
-static int run_live(session *s)
+/* Makes the timeline, the collector and the stepper of a live session, and starts the lesson's
+ * programs (when s->launch). Returns 0, or the exit status (said). */
+static int session_start(session *s)
 {
     const options *o = s->o;
     rs_error err = {0};
@@ -710,12 +806,13 @@ static int run_live(session *s)
         return 1;
     }
     sim_stepper_set_questions(s->stepper, asks, s);
-    set_mode(s);
+    if (!s->window)
+        set_mode(s);
     if (o->record != NULL && sim_recording_create(o->record, &s->rec, &err) != RS_OK) {
         say("%s", err.message);
         return 1;
     }
-    bool step = o->step || o->speed > 0;
+    bool step = o->step || o->speed > 0 || s->window; /* the window always paces the programs */
     if (o->listen != NULL)
         say("collecting traces on %s: run programs with RPCSCOPE_TRACE=%s%s",
             sim_collector_listen_address(s->col), sim_collector_listen_address(s->col),
@@ -772,8 +869,16 @@ static int run_live(session *s)
             return 1;
         }
     }
+    return 0;
+}
 
-    int rc = 0;
+/* A live session in the terminal: a lesson's programs (when s->launch) and/or --listen. */
+static int run_live(session *s)
+{
+    int rc = session_start(s);
+    if (rc != 0)
+        return rc;
+    rs_error err = {0};
     uint64_t drain_until = 0, idle_since = 0;
     bool stopped = false;
     for (;;) {
@@ -859,6 +964,197 @@ static int run_live(session *s)
     return rc;
 }
 
+
+/* ---- the window ------------------------------------------------------------------------------ */
+
+/* One turn of a live session's work for the window, without waiting: trace records in, program
+ * output and exits, the narration, the recording. The session's end is the text view's: the
+ * programs have ended (or, for --listen alone, every process that connected has gone) and their
+ * last records are in; then every connection is closed and what waits is placed. */
+static ui_window_poll window_poll(void *ctx)
+{
+    session *s = ctx;
+    if (interrupted)
+        return UI_WINDOW_QUIT;
+    if (s->col == NULL) { /* a replay: everything is in already */
+        if (s->cues != NULL && sim_cues_update(s->cues, s->tl) != RS_OK)
+            say("out of memory for the narration");
+        return UI_WINDOW_ENDED;
+    }
+    if (s->ended)
+        return UI_WINDOW_ENDED;
+    rs_error err = {0};
+    if (sim_collector_poll(s->col, 0, &err) != RS_OK) {
+        if (s->launcher != NULL) {
+            say("%s; stopping the lesson", err.message);
+            sim_launcher_stop(s->launcher);
+        } else {
+            say("%s; the programs run on untraced", err.message);
+        }
+        s->rc = 1;
+    }
+    if (s->launcher != NULL) {
+        sim_launcher_poll(s->launcher, &s->gate, 0);
+        if (s->binding[0] == '\0' && sim_launcher_binding(s->launcher)[0] != '\0')
+            snprintf(s->binding, sizeof s->binding, "%s", sim_launcher_binding(s->launcher));
+    }
+    if (s->cues != NULL && sim_cues_update(s->cues, s->tl) != RS_OK)
+        say("out of memory for the narration");
+    if (s->rec != NULL && sim_recording_sync(s->rec, s->tl, &err) != RS_OK) {
+        say("%s", err.message);
+        s->rc = 1;
+        rs_error_clear(&err);
+        rs_status ignored = sim_recording_close(s->rec, &err);
+        (void)ignored;
+        s->rec = NULL;
+    }
+    uint64_t now = monotonic_ns();
+    bool programs_done;
+    if (s->launcher != NULL) {
+        sim_launch_state ls = sim_launcher_state(s->launcher);
+        programs_done = ls == SIM_LAUNCH_DONE || ls == SIM_LAUNCH_FAILED;
+    } else if (sim_collector_accepted(s->col) > 0 && sim_collector_open_count(s->col) == 0) {
+        if (s->idle_since == 0)
+            s->idle_since = now;
+        programs_done = now - s->idle_since >= (uint64_t)LISTEN_IDLE_MS * 1000000u;
+    } else {
+        s->idle_since = 0;
+        programs_done = false;
+    }
+    if (!programs_done)
+        return UI_WINDOW_RUNNING;
+    if (s->drain_until == 0)
+        s->drain_until = now + (uint64_t)DRAIN_MS * 1000000u;
+    if (sim_collector_open_count(s->col) != 0 && now < s->drain_until)
+        return UI_WINDOW_RUNNING;
+    sim_collector_close_all(s->col);
+    sim_timeline_flush(s->tl);
+    if (s->cues != NULL && sim_cues_update(s->cues, s->tl) != RS_OK)
+        say("out of memory for the narration");
+    if (s->launcher != NULL && sim_launcher_state(s->launcher) == SIM_LAUNCH_FAILED) {
+        say("%s", sim_launcher_error(s->launcher));
+        s->rc = 1;
+    }
+    s->ended = true;
+    return UI_WINDOW_ENDED;
+}
+
+/* Stops the programs as Ctrl-C does -- every gate opens, the launcher ends them -- and waits
+ * (about SIM_LAUNCH_KILL_MS at most) until they are gone and their last records are in. */
+static void session_stop(session *s)
+{
+    if (s->col == NULL || s->stopped)
+        return;
+    s->stopped = true;
+    if (s->launcher != NULL)
+        sim_launcher_stop(s->launcher);
+    sim_collector_close_all(s->col);
+    sim_stepper_free(s->stepper);
+    uint64_t give_up = monotonic_ns() + (uint64_t)(SIM_LAUNCH_KILL_MS + DRAIN_MS) * 1000000u;
+    while (s->launcher != NULL && monotonic_ns() < give_up) {
+        sim_launch_state ls = sim_launcher_state(s->launcher);
+        if (ls == SIM_LAUNCH_DONE || ls == SIM_LAUNCH_FAILED)
+            break;
+        rs_error err = {0};
+        rs_status ignored = sim_collector_poll(s->col, LOOP_MS, &err);
+        (void)ignored;
+        sim_launcher_poll(s->launcher, &s->gate, 0);
+    }
+    sim_timeline_flush(s->tl);
+}
+
+/* R: stops the programs, empties the session and starts the lesson again. */
+static bool window_restart(void *ctx)
+{
+    session *s = ctx;
+    if (!s->launch)
+        return false;
+    session_stop(s);
+    if (s->rec != NULL) {
+        rs_error err = {0};
+        rs_status ignored = sim_recording_close(s->rec, &err);
+        (void)ignored;
+        s->rec = NULL;
+    }
+    sim_launcher_destroy(s->launcher);
+    sim_collector_destroy(s->col);
+    sim_stepper_destroy(s->stepper);
+    sim_cues_destroy(s->cues);
+    sim_timeline_destroy(s->tl);
+    s->launcher = NULL;
+    s->col = NULL;
+    s->stepper = NULL;
+    s->cues = NULL;
+    s->tl = NULL;
+    s->binding[0] = '\0';
+    s->drain_until = s->idle_since = 0;
+    s->stopped = s->ended = false;
+    if (s->lesson != NULL && sim_cues_create(s->lesson, &s->cues) != RS_OK) {
+        say("out of memory");
+        interrupted = 1;
+        return false;
+    }
+    if (session_start(s) != 0) {
+        interrupted = 1; /* nothing to show any more: the window closes */
+        return false;
+    }
+    if (s->window_sim != NULL) {
+        s->window_sim->tl = s->tl;
+        s->window_sim->stepper = s->stepper;
+        s->window_sim->cues = s->cues;
+    }
+    return true;
+}
+
+/* Runs the window on the session (live or a replay) until it is closed. */
+static int run_window(session *s)
+{
+    const options *o = s->o;
+    ui_window_options wo = ui_window_default_options();
+    wo.width = o->width;
+    wo.height = o->height;
+    wo.theme = o->theme;
+    wo.inspector = o->inspector;
+    wo.timeline = o->timeline;
+    wo.fullscreen = o->fullscreen;
+    wo.paused = o->step;
+    wo.speed = o->speed;
+    wo.screenshot = o->screenshot;
+    wo.at = o->at;
+    wo.bench_frames = o->bench_frames;
+    ui_window_sim sim = {
+        .tl = s->tl,
+        .stepper = s->stepper,
+        .cues = s->cues,
+        .title = s->lesson != NULL ? s->lesson->title : NULL,
+        .live = s->col != NULL,
+        .ctx = s,
+        .poll = window_poll,
+        .restart = s->launch ? window_restart : NULL,
+    };
+    /* A restart replaces the session's objects: the window reads them through `sim`. */
+    s->window_sim = &sim;
+    int rc = ui_window_run(&wo, &sim);
+    s->window_sim = NULL;
+    session_stop(s); /* closing the window ends the lesson's programs, as Ctrl-C does */
+    return rc != 0 ? rc : s->rc;
+}
+
+/* A live session in the window. */
+static int run_live_window(session *s)
+{
+    int rc = session_start(s);
+    if (rc != 0)
+        return rc;
+    rc = run_window(s);
+    finish_outputs(s, &rc);
+    if (interrupted) {
+        say("interrupted");
+        rc = EXIT_INTERRUPTED;
+    }
+    return rc;
+}
+
 static bool is_recording(const char *arg)
 {
     size_t n = strlen(arg), k = strlen(RECORDING_SUFFIX);
@@ -887,14 +1183,19 @@ int main(int argc, char **argv)
     if (o.check)
         return run_check(&o);
 
-    if (!o.text) {
-        const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
-        if ((d == NULL || d[0] == '\0') && (w == NULL || w[0] == '\0'))
-            say("no display; showing the lesson in the terminal");
-        else
-            say("the window is not built yet; showing the lesson in the terminal");
+    /* The window when there is a display; a screenshot or a benchmark needs none (SDL's
+     * offscreen driver draws them). Otherwise the terminal, as with --text. */
+    bool window = false;
+    if (o.screenshot != NULL || o.bench_frames > 0) {
+        window = true;
+    } else if (!o.text) {
+        char why[256];
+        window = ui_window_available(why, sizeof why);
+        if (!window)
+            say("no display: showing the lesson in the terminal (%s)", why);
     }
-    session s = {.o = &o, .question_shown = SIM_NONE, .text = sim_text_default_options()};
+    session s = {.o = &o, .question_shown = SIM_NONE, .text = sim_text_default_options(),
+                 .window = window};
     s.text.addresses = o.addresses;
     install_signals();
 
@@ -918,7 +1219,7 @@ int main(int argc, char **argv)
         rc = run_replay(&s, target);
     } else {
         s.launch = target != NULL; /* --listen alone: the lesson, if any, only narrates */
-        rc = run_live(&s);
+        rc = window ? run_live_window(&s) : run_live(&s);
     }
 
     if (s.rec != NULL) {
