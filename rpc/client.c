@@ -72,7 +72,23 @@ struct rs_client {
      * lock), which a fault's `on` is matched against; NULL between calls. */
     rs_inject inject;
     const char *call_procedure;
+
+    /* The context handles made on this client and not yet freed (client.h), so that
+     * rs_client_close() can detach them. Under handles_lock: a handle is freed by whichever
+     * thread the program likes, not only by one holding `lock`. */
+    pthread_mutex_t handles_lock;
+    struct rs_client_context *handles;
 };
+
+/* A context handle on the client's side: what the IDL's handle type points to (client.h). */
+#define CONTEXT_MAGIC 0x48787443u /* "Ctxh": set while the handle lives, cleared when freed */
+
+typedef struct rs_client_context {
+    uint32_t magic;
+    rs_client *client;          /* the client whose call made it; NULL once that one closed */
+    rs_ndr_context_handle wire; /* the 20 bytes, as the server last sent them */
+    struct rs_client_context *prev, *next; /* the client's handles */
+} client_context;
 
 /* ---- the outcome of this thread's last call ------------------------------------------------- */
 
@@ -169,6 +185,11 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
         st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
         goto fail;
     }
+    if (pthread_mutex_init(&c->handles_lock, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
+        goto fail;
+    }
     rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH);
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
     atomic_init(&c->next_call_id, 1);
@@ -193,8 +214,19 @@ void rs_client_close(rs_client *c)
     if (c == NULL)
         return;
     drop_connection(c);
+    /* Its context handles stay the program's to free; a call that uses one now fails cleanly. */
+    pthread_mutex_lock(&c->handles_lock);
+    client_context *next;
+    for (client_context *h = c->handles; h != NULL; h = next) {
+        next = h->next;
+        h->client = NULL;
+        h->prev = h->next = NULL;
+    }
+    c->handles = NULL;
+    pthread_mutex_unlock(&c->handles_lock);
     rs_buf_free(&c->out);
     rs_buf_free(&c->in);
+    pthread_mutex_destroy(&c->handles_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -951,4 +983,141 @@ rs_status rs_client_call_end(rs_client_call *call, rs_status st)
     if (st != RS_OK && error_handler != NULL)
         error_handler(&last_error, last_fault, error_handler_ctx);
     return st;
+}
+
+/* ---- context handles ------------------------------------------------------------------------- */
+
+/* A handle the program holds is alive when its magic is set; a freed or foreign pointer most
+ * likely is not. (Reading a freed one is still a use after free: this catches mistakes, it does
+ * not make them safe.) */
+static bool context_alive(const client_context *h)
+{
+    return h != NULL && h->magic == CONTEXT_MAGIC;
+}
+
+rs_status rs_client_call_begin_context(rs_client_call *call, const void *handle,
+                                       rs_client *fallback, const rs_interface *iface,
+                                       uint16_t opnum)
+{
+    const client_context *h = handle;
+    rs_client *client = h == NULL ? fallback : context_alive(h) ? h->client : NULL;
+    rs_status st = rs_client_call_begin(call, client, iface, opnum);
+    if (client != NULL || iface == NULL)
+        return st;
+    /* No client: say why in the handle's words rather than rs_client_call_begin()'s. */
+    rs_error_clear(&call->error);
+    if (h == NULL)
+        return rs_error_set(&call->error, RS_ERR_NULL_CONTEXT,
+                            "client: the context handle that binds the call is NULL, and there "
+                            "is no other binding to use");
+    if (!context_alive(h))
+        return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                            "client: the handle that binds the call is not a live context handle "
+                            "(freed, or never one)");
+    return rs_error_set(&call->error, RS_ERR_INVALID_ARG,
+                        "client: the context handle that binds the call belongs to a client "
+                        "that was closed");
+}
+
+rs_status rs_client_put_context_handle(rs_client_call *call, const char *name, const void *handle,
+                                       bool null_ok)
+{
+    static const rs_ndr_context_handle null_handle; /* all zeros: NULL on the wire */
+    const client_context *h = handle;
+    if (rs_ndr_status(&call->ndr) != RS_OK)
+        return rs_ndr_status(&call->ndr);
+    if (h == NULL && !null_ok)
+        return rs_ndr_fail(&call->ndr, RS_ERR_NULL_CONTEXT,
+                           "ndr: %s is a context handle passed [in] and NULL: the server would "
+                           "have no state to look up",
+                           name);
+    if (h != NULL && !context_alive(h))
+        return rs_ndr_fail(&call->ndr, RS_ERR_INVALID_ARG,
+                           "ndr: %s is not a live context handle (freed, or never one)", name);
+    return rs_ndr_put_context_handle(&call->ndr, name, h != NULL ? &h->wire : &null_handle);
+}
+
+rs_status rs_client_get_context_handle(rs_client_call *call, const char *name, void *old,
+                                       rs_client_context_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    rs_status st = rs_ndr_get_context_handle(&call->ndr, name, &reply->wire);
+    if (st != RS_OK)
+        return st;
+    if (old != NULL && !context_alive(old))
+        return rs_ndr_fail(&call->ndr, RS_ERR_INVALID_ARG,
+                           "ndr: %s is not a live context handle (freed, or never one)", name);
+    if (rs_uuid_is_nil(&reply->wire.uuid) || old != NULL)
+        return RS_OK; /* closed, or the caller's handle is updated in place */
+    /* A new handle: allocated on the response stream, so that a call that fails frees it with
+     * everything else it decoded, and one that succeeds hands it over (rs_client_call_end()). */
+    void *mem = NULL;
+    st = rs_ndr_alloc(&call->ndr, name, sizeof(client_context), &mem);
+    if (st != RS_OK)
+        return st;
+    client_context *h = mem;
+    h->magic = CONTEXT_MAGIC;
+    h->client = call->client;
+    h->wire = reply->wire;
+    reply->fresh = h;
+    return RS_OK;
+}
+
+void *rs_client_context_apply(void *old, const rs_client_context_reply *reply)
+{
+    client_context *h = old;
+    if (rs_uuid_is_nil(&reply->wire.uuid)) { /* the server closed it */
+        rs_client_context_destroy(h);
+        return NULL;
+    }
+    if (h != NULL) {
+        h->wire = reply->wire;
+        return h;
+    }
+    h = reply->fresh;
+    if (h == NULL || h->client == NULL)
+        return h;
+    rs_client *c = h->client;
+    pthread_mutex_lock(&c->handles_lock);
+    h->prev = NULL;
+    h->next = c->handles;
+    if (c->handles != NULL)
+        c->handles->prev = h;
+    c->handles = h;
+    pthread_mutex_unlock(&c->handles_lock);
+    return h;
+}
+
+void rs_client_context_destroy(void *handle)
+{
+    client_context *h = handle;
+    if (!context_alive(h))
+        return;
+    rs_client *c = h->client;
+    if (c != NULL) {
+        pthread_mutex_lock(&c->handles_lock);
+        if (h->prev != NULL)
+            h->prev->next = h->next;
+        else
+            c->handles = h->next;
+        if (h->next != NULL)
+            h->next->prev = h->prev;
+        pthread_mutex_unlock(&c->handles_lock);
+    }
+    h->magic = 0;
+    free(h);
+}
+
+rs_client *rs_client_context_client(const void *handle)
+{
+    const client_context *h = handle;
+    return context_alive(h) ? h->client : NULL;
+}
+
+rs_ndr_context_handle rs_client_context_wire(const void *handle)
+{
+    const client_context *h = handle;
+    rs_ndr_context_handle zeros;
+    memset(&zeros, 0, sizeof zeros);
+    return context_alive(h) ? h->wire : zeros;
 }

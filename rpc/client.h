@@ -180,6 +180,71 @@ RS_MUST_CHECK rs_status rs_client_call_invoke(rs_client_call *call);
  * frees what the call holds, and returns the outcome. */
 rs_status rs_client_call_end(rs_client_call *call, rs_status st);
 
+/* ---- context handles, as the generated client stubs use them ----------------------------------
+ *
+ * A context handle names state a server keeps for one client between calls (an open file, a
+ * session). On the wire it is 20 bytes (ndr.h: attributes and a UUID the server chose; all zeros
+ * for NULL). In the client it is an opaque object of this runtime: the 20 bytes and the client
+ * whose call created it. The IDL's type (typedef [context_handle] void *CTX) points to one, as
+ * MIDL's client-side handles point to the runtime's NDR_CCONTEXT; the client never looks inside.
+ *
+ *     COUNTER c = NULL;
+ *     Open(&c);                       // [out]: the server made one: c is a new handle
+ *     Increment(c);                   // [in]: the call goes to the client c was made on
+ *     Close(&c);                      // [in, out]: the server closed it: c is NULL again
+ *
+ * Who owns what: a handle belongs to the program from the call that returned it until a call
+ * returns it NULL ([in, out]: the runtime frees it then) or rs_client_context_destroy() frees it.
+ * A failed call leaves an [in, out] handle as it was and an [out]-only one NULL. A handle
+ * outlives its client's connection (the server then has run it down, and answers a call that
+ * uses it with fault nca_s_fault_context_mismatch); rs_client_close() detaches the client's
+ * handles, so that one used later fails with RS_ERR_INVALID_ARG instead of touching freed memory.
+ * Threads: a handle is used by one call at a time, like the client it belongs to. */
+
+/* What a stub decoded for an [out] or [in, out] handle, applied to the caller's handle only once
+ * the whole call has succeeded (rs_client_context_apply()). */
+typedef struct rs_client_context_reply {
+    rs_ndr_context_handle wire; /* the 20 bytes the server sent */
+    void *fresh;                /* a new handle when the caller had none and the server sent one:
+                                   the call's until it succeeds, then the caller's */
+} rs_client_context_reply;
+
+/* Starts a call bound by a context handle (the IDL's first [in] or [in, out] one): it goes to the
+ * client the handle was made on. A NULL handle takes `fallback` (for an [in, out] handle the
+ * interface's implicit binding, as in MIDL's stubs) or, with no fallback, fails with
+ * RS_ERR_NULL_CONTEXT (MIDL raises RPC_X_SS_IN_NULL_CONTEXT). RS_ERR_INVALID_ARG for a pointer
+ * that is not a live handle, or one whose client was closed. rs_client_call_end() ends it. */
+RS_MUST_CHECK rs_status rs_client_call_begin_context(rs_client_call *call, const void *handle,
+                                                     rs_client *fallback,
+                                                     const rs_interface *iface, uint16_t opnum);
+
+/* [in] and [in, out]: the handle's 20 bytes into the request. NULL is sent as zeros when
+ * `null_ok` (an [in, out] handle the server may open); otherwise it fails the stream with
+ * RS_ERR_NULL_CONTEXT. */
+RS_MUST_CHECK rs_status rs_client_put_context_handle(rs_client_call *call, const char *name,
+                                                     const void *handle, bool null_ok);
+
+/* [out] and [in, out]: the 20 bytes from the response into `reply`. When they are not zero and
+ * `old` (the caller's handle on the way in; NULL for [out]-only) is NULL, reply->fresh is a new
+ * handle, allocated on the call's response stream so that a call that fails frees it. */
+RS_MUST_CHECK rs_status rs_client_get_context_handle(rs_client_call *call, const char *name,
+                                                     void *old, rs_client_context_reply *reply);
+
+/* What the caller's handle becomes once the call succeeded, as MIDL's NDRCContextUnmarshall:
+ * zeros close it (`old` is freed; NULL), a handle the caller had keeps its object (the UUID
+ * updated in place), otherwise the new handle. Cannot fail. */
+void *rs_client_context_apply(void *old, const rs_client_context_reply *reply);
+
+/* Frees the client's side of a handle without telling the server (RpcSsDestroyClientContext):
+ * the server keeps its state until the connection closes, then runs it down. The caller sets its
+ * variable to NULL. NULL is fine. */
+void rs_client_context_destroy(void *handle);
+
+/* The client a handle was made on (NULL for NULL or once that client was closed), and its 20
+ * bytes as they travel: for display, and for tests that send them by hand. */
+rs_client *rs_client_context_client(const void *handle);
+rs_ndr_context_handle rs_client_context_wire(const void *handle);
+
 /* ---- the outcome of this thread's last call -------------------------------------------------- */
 
 /* What the last rs_client_call_end() on this thread recorded: RS_OK before any call. The error

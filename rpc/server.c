@@ -27,6 +27,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +82,19 @@ typedef struct srv_context {
     const rs_interface *iface;
 } srv_context;
 
+typedef struct srv_handle srv_handle;
+
 /* One client connection. Exactly one thread touches it at a time: the event loop while it is
- * idle, one worker while it is busy; the hand-over goes through the server's lock. */
-typedef struct srv_conn {
+ * idle, one worker while it is busy; the hand-over goes through the server's lock. (Its name is
+ * server.h's, where a call points to it; the fields are this file's.) */
+typedef struct rs_server_conn {
     rs_conn *conn; /* NULL once a worker closed it */
     size_t listener;
-    struct srv_conn *prev, *next; /* every connection (the loop's list) */
-    struct srv_conn *queue_next;  /* in the work queue, or the list handed back */
+    struct rs_server_conn *prev, *next; /* every connection (the loop's list) */
+    struct rs_server_conn *queue_next;  /* in the work queue, or the list handed back */
+    char peer[RS_BINDING_STRLEN];        /* "127.0.0.1:53122", for the log after conn is gone */
+    unsigned long calls;                 /* requests dispatched, for the log */
+    srv_handle *handles;                 /* the context handles it owns (under handles_lock) */
     int64_t last_active;
     bool busy; /* with a worker (the loop's to read and write) */
     bool dead; /* the worker closed it; the loop frees it */
@@ -105,6 +112,18 @@ typedef struct srv_conn {
     rs_pdu_reassembler reasm;
     const char *call_procedure; /* the call being answered, for a fault's `on`; NULL outside */
 } srv_conn;
+
+/* A context handle the server holds (server.h): in its UUID's bucket of the registry, and in the
+ * list of the connection that owns it. */
+struct srv_handle {
+    rs_uuid uuid;
+    void *context;               /* the procedure's pointer */
+    const rs_context_type *type;
+    const rs_interface *iface;   /* of the call that opened it */
+    srv_conn *owner;
+    srv_handle *bucket_next;
+    srv_handle *owner_prev, *owner_next;
+};
 
 struct rs_server {
     rs_server_options options;
@@ -135,6 +154,12 @@ struct rs_server {
     /* The faults of the lesson's scenario (inject.h), read by rs_server_create(); count 0
      * without one. Read-only afterwards, so the workers share it without the lock. */
     rs_inject inject;
+
+    /* The context handle registry (server.h): a hash table by UUID, `bucket_count` chains (a
+     * power of two, 0 until the first handle), and every connection's list of its own. */
+    pthread_mutex_t handles_lock;
+    srv_handle **buckets;
+    size_t bucket_count, handle_count;
 };
 
 /* The call the calling worker is serving, for rs_server_raise(). */
@@ -221,6 +246,12 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
         st = RS_ERR_NOMEM;
         goto fail;
     }
+    if (pthread_mutex_init(&s->handles_lock, NULL) != 0) {
+        pthread_cond_destroy(&s->work);
+        pthread_mutex_destroy(&s->lock);
+        st = RS_ERR_NOMEM;
+        goto fail;
+    }
     atomic_init(&s->stop_requested, 0);
     s->next_assoc_group = 1;
     *out = s;
@@ -253,6 +284,8 @@ void rs_server_destroy(rs_server *s)
     free(s->ifaces);
     close(s->wake[0]);
     close(s->wake[1]);
+    free(s->buckets); /* empty: every handle went with its connection */
+    pthread_mutex_destroy(&s->handles_lock);
     pthread_cond_destroy(&s->work);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -312,6 +345,234 @@ static const rs_interface *find_interface(rs_server *s, const rs_syntax_id *want
     }
     pthread_mutex_unlock(&s->lock);
     return best;
+}
+
+/* ---- context handles: the registry (server.h) --------------------------------------------------
+ * Entries are found by UUID in a hash table and listed per owning connection, both under
+ * handles_lock. The UUIDs are ours (rs_uuid_generate(): random), so a client cannot crowd one
+ * chain: a look-up of a UUID it made up walks a chain of the usual length and finds nothing. */
+
+/* The table grows (doubling) once it holds this many handles per chain on average. */
+#define HANDLE_LOAD 2
+#define HANDLE_BUCKETS_MIN 64
+
+static size_t uuid_hash(const rs_uuid *u)
+{
+    uint32_t h = u->time_low ^ ((uint32_t)u->time_mid << 16) ^ u->time_hi_and_version;
+    for (size_t i = 0; i < sizeof u->clock_seq; i++)
+        h = h * 31 + u->clock_seq[i];
+    for (size_t i = 0; i < sizeof u->node; i++)
+        h = h * 31 + u->node[i];
+    return h;
+}
+
+/* Under handles_lock. */
+static srv_handle *handle_find(const rs_server *s, const rs_uuid *uuid)
+{
+    if (s->bucket_count == 0)
+        return NULL;
+    srv_handle *h = s->buckets[uuid_hash(uuid) & (s->bucket_count - 1)];
+    while (h != NULL && rs_uuid_compare(&h->uuid, uuid) != 0)
+        h = h->bucket_next;
+    return h;
+}
+
+/* Doubles the table (from HANDLE_BUCKETS_MIN) when one more handle would pass HANDLE_LOAD.
+ * Under handles_lock. False only when there is no table and none can be made: a table that
+ * cannot grow still works, with longer chains. */
+static bool handles_make_room(rs_server *s)
+{
+    if (s->bucket_count != 0 && s->handle_count + 1 <= s->bucket_count * HANDLE_LOAD)
+        return true;
+    size_t n = s->bucket_count != 0 ? s->bucket_count * 2 : HANDLE_BUCKETS_MIN;
+    srv_handle **grown = calloc(n, sizeof *grown);
+    if (grown == NULL)
+        return s->bucket_count != 0;
+    for (size_t i = 0; i < s->bucket_count; i++) {
+        srv_handle *next;
+        for (srv_handle *h = s->buckets[i]; h != NULL; h = next) {
+            next = h->bucket_next;
+            size_t b = uuid_hash(&h->uuid) & (n - 1);
+            h->bucket_next = grown[b];
+            grown[b] = h;
+        }
+    }
+    free(s->buckets);
+    s->buckets = grown;
+    s->bucket_count = n;
+    return true;
+}
+
+/* Enters h in the table and in its owner's list. Under handles_lock, after handles_make_room(). */
+static void handle_insert(rs_server *s, srv_handle *h)
+{
+    size_t b = uuid_hash(&h->uuid) & (s->bucket_count - 1);
+    h->bucket_next = s->buckets[b];
+    s->buckets[b] = h;
+    h->owner_prev = NULL;
+    h->owner_next = h->owner->handles;
+    if (h->owner->handles != NULL)
+        h->owner->handles->owner_prev = h;
+    h->owner->handles = h;
+    s->handle_count++;
+}
+
+/* Takes h out of the table and out of its owner's list. Under handles_lock. */
+static void handle_remove(rs_server *s, srv_handle *h)
+{
+    srv_handle **p = &s->buckets[uuid_hash(&h->uuid) & (s->bucket_count - 1)];
+    while (*p != h)
+        p = &(*p)->bucket_next;
+    *p = h->bucket_next;
+    if (h->owner_prev != NULL)
+        h->owner_prev->owner_next = h->owner_next;
+    else
+        h->owner->handles = h->owner_next;
+    if (h->owner_next != NULL)
+        h->owner_next->owner_prev = h->owner_prev;
+    s->handle_count--;
+}
+
+/* The connection closed: every handle it still owns leaves the registry, then (outside the lock:
+ * a rundown is the program's code, and may take its time or call into the server) its type's
+ * rundown gets the procedure's pointer. Returns how many were run down. */
+static size_t run_down_handles(rs_server *s, srv_conn *sc)
+{
+    srv_handle *list = NULL; /* linked through owner_next, once out of the registry */
+    pthread_mutex_lock(&s->handles_lock);
+    while (sc->handles != NULL) {
+        srv_handle *h = sc->handles;
+        handle_remove(s, h);
+        h->owner_next = list;
+        list = h;
+    }
+    pthread_mutex_unlock(&s->handles_lock);
+    size_t n = 0;
+    srv_handle *next;
+    for (srv_handle *h = list; h != NULL; h = next, n++) {
+        next = h->owner_next;
+        if (h->type->rundown != NULL)
+            h->type->rundown(h->context);
+        free(h);
+    }
+    return n;
+}
+
+rs_status rs_server_get_context_handle(rs_server_call *call, const char *name,
+                                       const rs_context_type *type, bool null_ok,
+                                       rs_ndr_context_handle *wire, void **context)
+{
+    *context = NULL;
+    rs_status st = rs_ndr_get_context_handle(&call->in, name, wire);
+    if (st != RS_OK)
+        return st;
+    if (rs_uuid_is_nil(&wire->uuid)) {
+        if (null_ok)
+            return RS_OK; /* an [in, out] handle the procedure may open */
+        return rs_ndr_fail(&call->in, RS_ERR_NULL_CONTEXT,
+                           "ndr: %s: a context handle passed [in] is NULL (all zeros)", name);
+    }
+    rs_server *s = call->server;
+    const char *why = NULL;
+    const char *other = NULL, *other_iface = NULL; /* names in the registry: static strings */
+    pthread_mutex_lock(&s->handles_lock);
+    const srv_handle *h = handle_find(s, &wire->uuid);
+    if (h == NULL) {
+        why = "the server holds no such handle (never opened, closed, or run down)";
+    } else if (h->owner != call->conn) {
+        why = "another connection opened it";
+    } else if (strcmp(h->type->name, type->name) != 0) {
+        other = h->type->name;
+        other_iface = h->iface->name;
+    } else {
+        *context = h->context;
+    }
+    pthread_mutex_unlock(&s->handles_lock);
+    if (why == NULL && other == NULL)
+        return RS_OK;
+    char uuid[RS_UUID_STRLEN];
+    rs_uuid_format(&wire->uuid, uuid);
+    if (other != NULL)
+        return rs_ndr_fail(&call->in, RS_ERR_CONTEXT_MISMATCH,
+                           "ndr: %s: context handle %s is a %s (opened by a call of %s), not a %s",
+                           name, uuid, other, other_iface, type->name);
+    return rs_ndr_fail(&call->in, RS_ERR_CONTEXT_MISMATCH, "ndr: %s: context handle %s: %s", name,
+                       uuid, why);
+}
+
+rs_status rs_server_put_context_handle(rs_server_call *call, const char *name,
+                                       const rs_context_type *type, rs_ndr_context_handle *wire,
+                                       void *context)
+{
+    /* Called even when the response already failed: the registry must still learn what the
+     * procedure did (closed a handle, changed one, or opened one nobody will hear of). */
+    rs_status st = rs_ndr_status(&call->out);
+    rs_server *s = call->server;
+    srv_handle *closed = NULL;
+    bool kept = false;
+    pthread_mutex_lock(&s->handles_lock);
+    srv_handle *h = rs_uuid_is_nil(&wire->uuid) ? NULL : handle_find(s, &wire->uuid);
+    if (h != NULL && h->owner != call->conn)
+        h = NULL; /* never this call's to change (its get would have failed) */
+    if (h != NULL && context == NULL) {
+        handle_remove(s, h); /* the procedure closed it: no rundown */
+        closed = h;
+    } else if (h != NULL) {
+        h->context = context; /* the same handle, maybe new state */
+        kept = true;
+    }
+    pthread_mutex_unlock(&s->handles_lock);
+    free(closed);
+    if (kept)
+        return rs_ndr_put_context_handle(&call->out, name, wire);
+    memset(wire, 0, sizeof *wire);
+    if (context == NULL)
+        return rs_ndr_put_context_handle(&call->out, name, wire); /* zeros: NULL */
+    if (st != RS_OK) {
+        /* New state, but the call faults: no client will ever name it. */
+        if (type->rundown != NULL)
+            type->rundown(context);
+        return st;
+    }
+
+    /* New state: a new entry under a new UUID. */
+    srv_handle *fresh = calloc(1, sizeof *fresh);
+    st = fresh != NULL ? RS_OK : RS_ERR_NOMEM;
+    pthread_mutex_lock(&s->handles_lock);
+    if (st == RS_OK && !handles_make_room(s))
+        st = RS_ERR_NOMEM;
+    for (int tries = 0; st == RS_OK; tries++) {
+        st = rs_uuid_generate(&fresh->uuid);
+        if (st == RS_OK && handle_find(s, &fresh->uuid) == NULL)
+            break;
+        if (st == RS_OK && tries == 3) /* four random UUIDs taken: the random source is broken */
+            st = RS_ERR_UNSUPPORTED;
+    }
+    if (st == RS_OK) {
+        fresh->context = context;
+        fresh->type = type;
+        fresh->iface = call->iface;
+        fresh->owner = call->conn;
+        handle_insert(s, fresh);
+        wire->uuid = fresh->uuid;
+    }
+    pthread_mutex_unlock(&s->handles_lock);
+    if (st != RS_OK) {
+        free(fresh);
+        if (type->rundown != NULL)
+            type->rundown(context); /* nobody could ever name this state again */
+        return rs_ndr_fail(&call->out, st, "ndr: %s: cannot open a context handle (%s)", name,
+                           rs_status_message(st));
+    }
+    return rs_ndr_put_context_handle(&call->out, name, wire);
+}
+
+size_t rs_server_context_count(rs_server *s)
+{
+    pthread_mutex_lock(&s->handles_lock);
+    size_t n = s->handle_count;
+    pthread_mutex_unlock(&s->handles_lock);
+    return n;
 }
 
 /* ---- listeners ------------------------------------------------------------------------------- */
@@ -858,6 +1119,10 @@ static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_no
         return RS_nca_s_fault_ndr;
     case RS_ERR_NOMEM:
         return RS_nca_s_fault_remote_no_memory;
+    case RS_ERR_CONTEXT_MISMATCH:
+        return RS_nca_s_fault_context_mismatch;
+    case RS_ERR_NULL_CONTEXT:
+        return RS_rpc_x_ss_in_null_context;
     default:
         return RS_nca_s_fault_unspec;
     }
@@ -957,6 +1222,7 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     rs_server_call call;
     memset(&call, 0, sizeof call);
     call.server = s;
+    call.conn = sc;
     call.iface = iface;
     call.opnum = opnum;
     call.call_id = call_id;
@@ -1019,6 +1285,7 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
         return false;
     }
     sc->call_procedure = procedure; /* a delayed answer's `on` */
+    sc->calls++;
     bool ok;
     if (iface == NULL)
         ok = send_fault(s, sc, call_id, p_cont_id, RS_nca_s_unk_if, true);
@@ -1242,7 +1509,24 @@ static void join_workers(rs_server *s)
 
 /* ---- the event loop -------------------------------------------------------------------------- */
 
-static void close_conn(rs_server *s, srv_conn *sc)
+/* One line to the program's log callback, if it passed one (server.h). */
+__attribute__((format(printf, 2, 3))) static void log_line(const rs_server *s, const char *fmt,
+                                                           ...)
+{
+    if (s->options.log == NULL)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->options.log(s->options.log_ctx, line);
+}
+
+/* Closes and frees a connection, runs down the context handles it still owns, and logs it.
+ * `why` is the server's reason ("idle for 120000 ms"), NULL when the client or an error ended
+ * it. */
+static void close_conn(rs_server *s, srv_conn *sc, const char *why)
 {
     if (sc->prev != NULL)
         sc->prev->next = sc->next;
@@ -1251,7 +1535,16 @@ static void close_conn(rs_server *s, srv_conn *sc)
     if (sc->next != NULL)
         sc->next->prev = sc->prev;
     s->conn_count--;
-    rs_conn_close(sc->conn);
+    rs_conn_close(sc->conn); /* first: the client sees the close before any rundown runs */
+    size_t run_down = run_down_handles(s, sc);
+    if (s->options.log != NULL) {
+        char handles[64] = "";
+        if (run_down > 0)
+            snprintf(handles, sizeof handles, ", %zu context handle%s run down", run_down,
+                     run_down == 1 ? "" : "s");
+        log_line(s, "closed %s (%lu call%s%s%s%s)", sc->peer, sc->calls, sc->calls == 1 ? "" : "s",
+                 handles, why != NULL ? ", " : "", why != NULL ? why : "");
+    }
     rs_buf_free(&sc->in);
     rs_buf_free(&sc->out);
     rs_pdu_reassembler_free(&sc->reasm);
@@ -1270,7 +1563,7 @@ static void take_back(rs_server *s, int64_t now)
         list = sc->queue_next;
         sc->busy = false;
         if (sc->dead)
-            close_conn(s, sc);
+            close_conn(s, sc, NULL);
         else
             sc->last_active = now;
     }
@@ -1292,6 +1585,8 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             return;
         }
         if (s->conn_count >= s->options.max_connections) {
+            log_line(s, "refused %s: already %zu connection%s (max_connections)",
+                     rs_conn_peer(conn), s->conn_count, s->conn_count == 1 ? "" : "s");
             if (rs_trace_enabled()) {
                 char text[160];
                 snprintf(text, sizeof text,
@@ -1308,6 +1603,8 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             continue;
         }
         sc->conn = conn;
+        snprintf(sc->peer, sizeof sc->peer, "%s", rs_conn_peer(conn));
+        log_line(s, "accepted %s", sc->peer);
         sc->listener = i;
         sc->last_active = now;
         sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
@@ -1338,7 +1635,9 @@ static void close_idle(rs_server *s, int64_t now)
                          rs_conn_peer(sc->conn), s->options.idle_timeout_ms);
                 emit_text(RS_TRACE_TIMEOUT, 0, text);
             }
-            close_conn(s, sc);
+            char why[64];
+            snprintf(why, sizeof why, "idle for %d ms", s->options.idle_timeout_ms);
+            close_conn(s, sc, why);
         }
     }
 }
@@ -1434,7 +1733,7 @@ rs_status rs_server_run(rs_server *s, rs_error *err)
     join_workers(s);
     take_back(s, rs_clock_ns());
     while (s->conns != NULL)
-        close_conn(s, s->conns);
+        close_conn(s, s->conns, "the server stops");
     drain_wake(s);
     free(pfds);
     free(slot);

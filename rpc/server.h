@@ -47,9 +47,11 @@
  *   fault nca_s_fault_remote_no_memory with PFC_DID_NOT_EXECUTE for a request beyond max_stub: its
  *     remaining fragments are read and dropped first, so the connection stays usable.
  *   fault nca_s_fault_ndr for [in] stub data that does not decode (PFC_DID_NOT_EXECUTE when the
- *     procedure had not run: see `executed`); the code given to rs_server_raise(); for [out] data
- *     that cannot be encoded: rpc_x_null_ref_pointer, rpc_x_enum_value_out_of_range,
- *     nca_s_out_args_too_big or nca_s_fault_remote_no_memory.
+ *     procedure had not run: see `executed`); nca_s_fault_context_mismatch for a context handle
+ *     this connection does not hold, rpc_x_ss_in_null_context for a NULL one passed [in] (both
+ *     PFC_DID_NOT_EXECUTE: see "context handles" below); the code given to rs_server_raise();
+ *     for [out] data that cannot be encoded: rpc_x_null_ref_pointer,
+ *     rpc_x_enum_value_out_of_range, nca_s_out_args_too_big or nca_s_fault_remote_no_memory.
  *   co_cancel and orphaned are read and ignored: a call runs to its end on its worker (C706 lets
  *     a server ignore cancels); an orphaned during a request's fragments drops that request.
  *   Anything else (a PDU that does not decode, a PTYPE a client never sends) closes the connection.
@@ -109,6 +111,15 @@ typedef struct rs_server_options {
                                   RS_SERVER_MIN_FRAG. Fragments up to C706's 1432 (or max_frag if
                                   larger) are always received, as C706 requires before a bind */
     size_t max_stub;           /* the largest reassembled request stub; default 4 MiB */
+
+    /* Called with one line per connection accepted ("accepted 127.0.0.1:53122"), refused
+     * ("refused 127.0.0.1:53124: already 1024 connections (max_connections)") and closed
+     * ("closed 127.0.0.1:53122 (3 calls)", with the context handles run down and why, when it
+     * was the server's doing: "closed 127.0.0.1:53122 (0 calls, idle for 120000 ms)"). Always on
+     * rs_server_run()'s thread, one line at a time, without a newline; NULL for none. The library
+     * never prints: a program that wants a log passes this. */
+    void (*log)(void *log_ctx, const char *line);
+    void *log_ctx;
 } rs_server_options;
 
 /* The floor of both negotiated fragment sizes: a request header with an object UUID and 8 bytes
@@ -183,6 +194,8 @@ void rs_server_stop(rs_server *s);
  */
 struct rs_server_call {
     rs_server *server;
+    struct rs_server_conn *conn; /* the connection the call came on: it owns the context
+                                    handles the call opens */
     const rs_interface *iface;
     uint16_t opnum;
     uint32_t call_id;
@@ -203,5 +216,68 @@ struct rs_server_call {
  * anywhere else it is a programming error and the process aborts with a message on stderr (the
  * one place the library writes there, just before the crash it explains). */
 __attribute__((noreturn)) void rs_server_raise(uint32_t code);
+
+/* ---- context handles, as the generated server stubs keep them ----------------------------------
+ *
+ * A context handle names state the server program keeps for one client between calls. The
+ * procedure only ever sees its own pointer (the IDL's handle type, typedef [context_handle] void
+ * *CTX, is that pointer on the server, as in MIDL); the runtime keeps a registry from the UUID
+ * that travels (ndr.h's 20 bytes) to that pointer:
+ *
+ *   uuid -> { the procedure's pointer, its type (name, rundown), the interface of the call that
+ *             opened it, the connection that owns it }
+ *
+ *   [out] or [in, out] returned non-NULL: a new entry under a new random UUID, or the entry
+ *     the handle came with, now holding the pointer returned;
+ *   [out] or [in, out] returned NULL: the entry (if any) is removed; zeros go back;
+ *   [in] or [in, out] arriving: the entry must exist, belong to this connection and have the type
+ *     the parameter expects, or the call is answered with fault nca_s_fault_context_mismatch
+ *     (RS_ERR_CONTEXT_MISMATCH) and the procedure does not run; zeros for an [in]-only handle
+ *     get rpc_x_ss_in_null_context (RS_ERR_NULL_CONTEXT), as from Windows' stubs.
+ *
+ * A handle belongs to the connection (the association) whose call opened it, as on Windows:
+ * another client that learned its UUID cannot use it. When that connection closes -- the client
+ * closed it or went away, the idle timeout, the server stopping -- the runtime runs down every
+ * handle it still owns: the type's rundown function (rpcidl: a call to the program's CTX_rundown)
+ * gets the procedure's pointer, once, on rs_server_run()'s thread, after the connection's last
+ * call returned, so it never races a procedure using the same handle. A handle the procedure
+ * closed itself (returned NULL) is not run down. (One other rundown: new state in a call that
+ * faults -- its response could not be made, or the state cannot be registered -- is run down at
+ * once, on the worker, since no client will ever name it.)
+ *
+ * Threads: the registry has its own lock; workers look up and change it concurrently. A
+ * connection is served by one worker at a time, so a procedure owns its handles' state while it
+ * runs. Costs: a look-up is O(1) (a hash table by UUID that grows with the handles); closing a
+ * connection is O(handles it owns) plus their rundowns. The registry has no limit of its own:
+ * what a client can make a server keep is what the procedures agree to open. */
+
+typedef struct rs_context_type {
+    const char *name;              /* "counter.COUNTER": a handle is accepted only where the
+                                      same name is expected (rpcidl: FILE.TYPE) */
+    void (*rundown)(void *context); /* for a handle still open when its connection closes; NULL
+                                       for none (a [context_handle] parameter without a type) */
+} rs_context_type;
+
+/* [in] and [in, out]: decodes the handle's 20 bytes from call->in into *wire and sets *context to
+ * the procedure's pointer for it. Zeros give NULL when `null_ok` (an [in, out] handle the
+ * procedure may open), else RS_ERR_NULL_CONTEXT; a UUID the connection does not own with this
+ * type gives RS_ERR_CONTEXT_MISMATCH. Either failure is a sentence on call->in, and the call's
+ * fault says which (server.h's list). */
+RS_MUST_CHECK rs_status rs_server_get_context_handle(rs_server_call *call, const char *name,
+                                                     const rs_context_type *type, bool null_ok,
+                                                     rs_ndr_context_handle *wire, void **context);
+
+/* [out] and [in, out], after the procedure: records what it left in `context` against the handle
+ * that came in (*wire; zeros for [out]-only), as the list above says, and encodes the 20 bytes
+ * that go back into call->out. Call it even when call->out has failed already (it then returns
+ * that failure): the registry must learn what the procedure did, and new state is run down at
+ * once. RS_ERR_NOMEM when a new entry cannot be made: the state is run down and the call
+ * faults. */
+RS_MUST_CHECK rs_status rs_server_put_context_handle(rs_server_call *call, const char *name,
+                                                     const rs_context_type *type,
+                                                     rs_ndr_context_handle *wire, void *context);
+
+/* Handles the registry holds now, over every connection: for tests and monitoring. */
+size_t rs_server_context_count(rs_server *s);
 
 #endif

@@ -40,7 +40,9 @@
     XX(ERR_ADDRESS, "cannot use the address (unknown host, address in use, or no permission)")     \
     XX(ERR_IO, "a socket operation failed")                                                        \
     XX(ERR_FAULT, "the server answered the call with a fault")                                     \
-    XX(ERR_BIND_REJECTED, "the server rejected the bind (unknown interface or transfer syntax)")
+    XX(ERR_BIND_REJECTED, "the server rejected the bind (unknown interface or transfer syntax)")    \
+    XX(ERR_NULL_CONTEXT, "a context handle passed [in] is NULL")                                   \
+    XX(ERR_CONTEXT_MISMATCH, "the context handle is not one the server holds for this connection")
 
 typedef enum {
 #define RS_STATUS_ENUM(name, msg) RS_##name,
@@ -126,6 +128,7 @@ const char *rs_status_message(rs_status st);
     XX(rpc_s_call_failed_dne, 0x000006BF, "the call failed and did not execute")                   \
     XX(rpc_s_protocol_error, 0x000006C0, "RPC protocol error")                                     \
     XX(rpc_s_procnum_out_of_range, 0x000006D1, "the procedure number is out of range")             \
+    XX(rpc_x_ss_in_null_context, 0x000006EF, "a context handle passed [in] is NULL")               \
     XX(rpc_x_null_ref_pointer, 0x000006F4, "a null reference pointer was passed to the stub")      \
     XX(rpc_x_enum_value_out_of_range, 0x000006F5, "the enumeration value is out of range")         \
     XX(rpc_x_byte_count_too_small, 0x000006F6, "the byte count is too small")                      \

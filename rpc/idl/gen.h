@@ -43,8 +43,8 @@ typedef struct idl_gen_output {
 
 /* Generates the stubs of every interface `f` declares (not the imported ones). RS_OK: `out`
  * holds the three files. RS_ERR_UNSUPPORTED: the model uses something the generator cannot write
- * yet ("context handles are not supported yet"); each such use is an error in `d`, with its place,
- * and `out` is empty. Out of memory aborts, as in the front end. */
+ * yet ("rpcidl cannot marshal a top-level [unique] sized pointer yet"); each such use is an
+ * error in `d`, with its place, and `out` is empty. Out of memory aborts, as in the front end. */
 RS_MUST_CHECK rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out);
 
 /* Frees the texts; `out` may be empty (zeroed). */

@@ -23,7 +23,7 @@
  * only a recursive type needs a forward declaration). Unsupported constructs are reported once,
  * with their place, as errors; the output is then discarded.
  *
- * Three decisions a reader of the output will meet:
+ * Four decisions a reader of the output will meet:
  *   - A pointer callback gets only the referent (rs_ndr_put_fn). The referent of a sized pointer
  *     needs counts the structure around it holds, so its callback is handed the address of the
  *     pointer member and finds the structure with offsetof() (conform_put_ustring_Buffer).
@@ -33,12 +33,19 @@
  *   - The client decodes [out] values into locals (arrays: straight into the caller's array, whose
  *     room the [in] sizes give) and copies them to the caller only once the whole response was
  *     read: a failed call leaves the caller's memory zero, never pointing into freed blocks.
+ *   - A context handle (typedef [context_handle] void *CTX) keeps MIDL's one C type for both
+ *     sides: in a client it points to the runtime's handle object (client.h), in the server it is
+ *     the procedure's own pointer, which the runtime keeps under the UUID that travels (server.h).
+ *     The stubs only call the runtime's rs_client_*_context_handle() and
+ *     rs_server_*_context_handle(): the 20 bytes, the binding, the registry and the rundown are
+ *     its business. An [in, out] handle stays the caller's when a call fails.
  *
- * Not supported yet, each refused with an error naming it: context handles; [ptr] pointers to
- * strings, arrays, conformant structures or unions without switch; top-level [unique]/[ptr]
- * sized pointers and [out] [unique] parameters; [out] strings without [size_is]; [out] arrays
- * sized by [out]-only parameters; [out] conformant structures; conformant structures nested in
- * structures; arrays of arrays of non-primitives; anonymous structures that need a function.
+ * Not supported yet, each refused with an error naming it: [ptr] pointers to strings, arrays,
+ * conformant structures or unions without switch; top-level [unique]/[ptr] sized pointers and
+ * [out] [unique] parameters; [out] strings without [size_is]; [out] arrays sized by [out]-only
+ * parameters; [out] conformant structures; conformant structures nested in structures; arrays of
+ * arrays of non-primitives; anonymous structures that need a function; [unique] or [ptr]
+ * pointers to context handles.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,6 +149,9 @@ typedef struct gen {
     bool server; /* writing NAME_s.c (else NAME_c.c) */
     fn **fns;    /* its static functions, in the order they were finished */
     size_t nfns, capfns;
+    sb contexts;               /* NAME_s.c: the context handle types its stubs use */
+    const char **context_vars; /* their variables' names, each written once */
+    size_t ncontext_vars, capcontext_vars;
 } gen;
 
 static void grow(void **p, size_t *cap, size_t want, size_t elem)
@@ -202,8 +212,9 @@ __attribute__((format(printf, 3, 4))) static void unsupported(gen *g, idl_loc at
  * appended when the IDL declares something global by that name (a typedef `value` would be
  * shadowed by a local `value`, which -Wshadow refuses). */
 
-static const char *const internal_names[] = {"ndr", "name",  "obj",          "v", "p", "slot",
-                                             "mem", "value", "discriminant", "st"};
+static const char *const internal_names[] = {"ndr",   "name",         "obj", "v",      "p", "slot",
+                                             "mem",   "value",        "st",  "context",
+                                             "discriminant"};
 
 static bool is_global(const gen *g, const char *n, size_t len);
 static const idl_type *res(const idl_type *t);
@@ -606,6 +617,8 @@ typedef struct frame {
     sb body;            /* statements */
     sb checks;          /* decoding: comparisons that wait until every field is read */
     const char *ndr;    /* the stream, in C: "ndr", "&call.ndr", "&call->in" */
+    const char *call;   /* a stub's call, in C: "call" (client: an rs_client_call; server: a
+                           pointer to the rs_server_call); NULL in the per-type functions */
     const char *st;     /* the status variable: "st" */
     bool get;           /* decoding */
     bool server;        /* a server stub or what it calls (only changes wording) */
@@ -893,6 +906,24 @@ __attribute__((format(printf, 2, 3))) static void call(frame *fr, const char *f,
         sb_printf(&fr->body, "%*sif (%s == RS_OK)\n", fr->indent, "", fr->st);
         put_wrapped(&fr->body, fr->indent + 4, fmt(fr->g, "%s = %s;", fr->st, sb_text(&b)));
     }
+    fr->known_ok = false;
+    sb_free(&b);
+}
+
+/* A call that runs whatever happened before, its status kept (it returns an earlier failure
+ * itself): a server's context handle, which the registry must learn of even when the call fails.
+ *     st = CALL;
+ * The function's first one declares the status instead. */
+__attribute__((format(printf, 2, 3))) static void call_always(frame *fr, const char *f, ...)
+{
+    sb b = {0};
+    va_list ap;
+    va_start(ap, f);
+    sb_vprintf(&b, f, ap);
+    va_end(ap);
+    put_wrapped(&fr->body, fr->indent,
+                fmt(fr->g, "%s%s = %s;", fr->st_declared ? "" : "rs_status ", fr->st, sb_text(&b)));
+    fr->st_declared = true;
     fr->known_ok = false;
     sb_free(&b);
 }
@@ -1629,7 +1660,9 @@ static void emit_field(frame *fr, const idl_type *t, const char *lv, const char 
         emit_fixed_array(fr, r, lv, name, f);
         return;
     case IDL_CONTEXT_HANDLE:
-        unsupported(g, f->loc, "context handles are not supported yet");
+        unsupported(g, f->loc,
+                    "a context handle can only be a parameter, what a parameter points to, or a "
+                    "return value");
         return;
     default:
         unsupported(g, f->loc, "rpcidl cannot marshal %s here", idl_decl_text(g, t, ""));
@@ -1807,7 +1840,9 @@ static const char *need_value_fn(gen *g, const idl_type *t, bool get, idl_loc at
         return need_union_fn(g, r, NULL, get, at);
     case IDL_POINTER: return need_ptr_fn(g, r, get, at);
     case IDL_CONTEXT_HANDLE:
-        unsupported(g, at, "context handles are not supported yet");
+        unsupported(g, at,
+                    "a context handle can only be a parameter, what a parameter points to, or a "
+                    "return value");
         return NULL;
     default: break;
     }
@@ -2562,10 +2597,14 @@ static bool own_interface(const idl_interface *ifc)
     return !ifc->imported;
 }
 
+/* Does a client stub use the implicit handle: an operation bound by it, or one bound by an
+ * [in, out] context handle that may be NULL (context_falls_back())? */
 static bool any_implicit(const idl_interface *ifc)
 {
     for (const idl_operation *op = ifc->ops; op != NULL; op = op->next)
-        if (op->binding == IDL_BIND_IMPLICIT)
+        if (op->binding == IDL_BIND_IMPLICIT ||
+            (op->binding == IDL_BIND_CONTEXT && op->binding_param->dir == IDL_DIR_INOUT &&
+             ifc->handle_mode == IDL_HANDLES_IMPLICIT))
             return true;
     return false;
 }
@@ -2596,6 +2635,28 @@ static void own_pointer_types(gen *g, type_visit fnv, void *ctx)
                 break;
         }
     }
+}
+
+/* Every context handle typedef of this file (not its imports), in order. */
+static void own_context_types(gen *g, type_visit fnv, void *ctx)
+{
+    for (const idl_item *it = g->file->items; it != NULL; it = it->next) {
+        const idl_item *list = it->kind == IDL_ITEM_INTERFACE ? it->iface->items : it;
+        if (it->kind == IDL_ITEM_INTERFACE && it->iface->imported)
+            continue;
+        for (const idl_item *j = list; j != NULL; j = j->next) {
+            if (j->kind == IDL_ITEM_TYPEDEF && j->type->context_handle && !j->type->imported)
+                fnv(g, j->type, ctx);
+            if (it->kind != IDL_ITEM_INTERFACE)
+                break;
+        }
+    }
+}
+
+static void declare_rundown(gen *g, const idl_type *td, void *ctx)
+{
+    (void)g;
+    sb_printf(ctx, "void %s_rundown(%s);\n", td->name, td->name);
 }
 
 typedef struct find_ctx {
@@ -2642,6 +2703,14 @@ static void header_items(gen *g, sb *out, const idl_item *items, bool consts)
             if (!consts) {
                 if (out->len > 0)
                     sb_str(out, "\n");
+                if (it->type->context_handle)
+                    put_comment(out, 0,
+                                fmt(g,
+                                    "%s, a context handle: in a client, an opaque handle to "
+                                    "state a server keeps (rs_client_context_destroy() frees one "
+                                    "without telling the server); in the server, the procedure's "
+                                    "own pointer to that state.",
+                                    it->type->name));
                 typedef_def(g, out, it->type);
             }
             break;
@@ -2746,6 +2815,20 @@ static void write_header(gen *g, sb *out)
             sb_printf(out, "\n/* opnum %u */\n%s;\n", op->opnum, prototype(g, op));
     }
 
+    sb rundowns = {0};
+    own_context_types(g, declare_rundown, &rundowns);
+    if (rundowns.len > 0) {
+        sb_str(out, "\n/* ---- Running down context handles (the server program defines these) "
+                    "---- */\n\n");
+        sb_str(out, "/* The server runtime calls TYPE_rundown() for each handle still open when "
+                    "the connection of the\n * client that holds it closes (the client exited, "
+                    "crashed, or closed its binding without closing\n * the handle), with the "
+                    "procedure's pointer, so that the server can free the state. A handle\n * the "
+                    "procedure closed itself (setting it NULL) is not run down. */\n");
+        sb_str(out, sb_text(&rundowns));
+    }
+    sb_free(&rundowns);
+
     sb frees = {0};
     own_pointer_types(g, declare_free_fn, &frees);
     if (frees.len > 0) {
@@ -2806,24 +2889,59 @@ typedef enum {
     P_ARRAY,   /* a top-level array, or the array a top-level [ref] pointer points to */
     P_REF,     /* a top-level [ref] pointer to one value: mixed *m, long *p, char **pp */
     P_PTR,     /* a top-level [unique] or [ptr] pointer: a referent id, then the referent */
+    P_CTX,     /* a context handle, by value ([in] CTX h) or through a [ref] pointer (CTX *ph) */
 } pkind;
 
 typedef struct param {
     const idl_decl *d;
     pkind kind;
     const idl_type *arr;    /* P_ARRAY: the array */
-    const idl_type *target; /* P_REF, P_PTR: what the pointer points to (the array for P_PTR too) */
+    const idl_type *target; /* P_REF, P_PTR: what the pointer points to (the array for P_PTR too);
+                               P_CTX: the context handle's type (context_of()) */
     field f;
     const char *count; /* P_ARRAY: its elements, as C, once known */
-    const char *out;   /* client P_REF [out]: the local the response is decoded into */
+    const char *out;   /* client P_REF [out]: the local the response is decoded into; server
+                          P_CTX: the void * the runtime fills, when the handle is not a void * */
+    bool byref;        /* P_CTX: CTX *ph rather than CTX h */
+    const char *reply; /* client P_CTX [out]: the rs_client_context_reply decoded into */
+    const char *wire;  /* server P_CTX: the rs_ndr_context_handle that came and goes back */
 } param;
+
+/* The context handle a parameter (or return value) is, or points to: its type as written (a
+ * typedef such as COUNTER, or the [context_handle] pointer itself), or NULL. */
+static const idl_type *context_of(const idl_type *t, bool *byref)
+{
+    const idl_type *r = res(t);
+    *byref = false;
+    if (r->kind == IDL_POINTER && res(r->target)->kind == IDL_CONTEXT_HANDLE) {
+        *byref = true;
+        return r->target;
+    }
+    return r->kind == IDL_CONTEXT_HANDLE ? t : NULL;
+}
+
+/* The typedef that declares a context handle type ([context_handle] on the typedef): it names
+ * the rundown. NULL for [context_handle] written on a parameter, which has none. */
+static const idl_type *context_typedef(const idl_type *t)
+{
+    for (int depth = 0; t != NULL && t->kind == IDL_TYPEDEF && depth < IDL_MAX_DEPTH; depth++) {
+        if (t->context_handle)
+            return t;
+        t = t->target;
+    }
+    return NULL;
+}
 
 static param classify(const idl_decl *d)
 {
     param p = {.d = d, .kind = P_VALUE};
     p.f = (field){d, NULL, NULL, d->name, d->loc};
     const idl_type *r = res(d->type);
-    if (d->is_binding || r->kind == IDL_HANDLE) {
+    const idl_type *ctx = context_of(d->type, &p.byref);
+    if (ctx != NULL) {
+        p.kind = P_CTX; /* it may bind the call too (d->is_binding): it travels all the same */
+        p.target = ctx;
+    } else if (d->is_binding || r->kind == IDL_HANDLE) {
         p.kind = P_BINDING;
     } else if (r->kind == IDL_ARRAY) {
         p.kind = P_ARRAY;
@@ -2894,6 +3012,9 @@ static const char *param_rule(gen *g, const param *p)
     case P_PTR:
         return fmt(g, "a top-level %s pointer: a referent id (0 for NULL), then what it points to",
                    ptr_attr_name(p->d->ptr_kind));
+    case P_CTX:
+        return "a context handle: 20 bytes, the attributes and the UUID by which the server knows "
+               "the state it keeps (all zeros: NULL)";
     }
     return NULL;
 }
@@ -2928,6 +3049,10 @@ static const char *trace_args(gen *g, const param *p)
                            : fmt(g, "sizeof *%s * %u", n, (unsigned)p->arr->length));
         return fmt(g, "\"%s\", \"%s\", %s, (size_t)%s * sizeof *%s", n, ct, n, p->count, n);
     case P_REF: return fmt(g, "\"%s\", \"%s\", %s, sizeof *%s", n, ct, n, n);
+    case P_CTX:
+        if (p->byref)
+            return fmt(g, "\"%s\", \"%s\", %s, sizeof *%s", n, ct, n, n);
+        return fmt(g, "\"%s\", \"%s\", &%s, sizeof %s", n, ct, n, n);
     case P_PTR:
         if (pointee_array(res(p->d->type)) != NULL)
             return fmt(
@@ -2951,8 +3076,18 @@ static void trace_param(frame *fr, const param *p, bool written, bool out)
 /* Checks a parameter's IDL before generating anything for it. */
 static bool param_supported(gen *g, const param *p)
 {
-    if (has_context_handle(p->d->type, 0)) {
-        unsupported(g, p->d->loc, "context handles are not supported yet ('%s')", p->d->name);
+    if (p->kind == P_CTX && p->byref && p->d->ptr_kind != IDL_PTR_REF) {
+        unsupported(g, p->d->loc,
+                    "a pointer to a context handle must be [ref] (the default for "
+                    "parameters): '%s' is %s",
+                    p->d->name, ptr_attr_name(p->d->ptr_kind));
+        return false;
+    }
+    if (p->kind != P_CTX && has_context_handle(p->d->type, 0)) {
+        unsupported(g, p->d->loc,
+                    "a context handle can only be a parameter, what a parameter points to, or "
+                    "a return value ('%s')",
+                    p->d->name);
         return false;
     }
     if (p->kind == P_PTR) {
@@ -3091,6 +3226,12 @@ static void client_put(frame *fr, param *p)
         }
         break;
     }
+    case P_CTX:
+        /* its 20 bytes: no referents follow, so there is nothing to flush */
+        trace_param(fr, p, false, false);
+        call(fr, "rs_client_put_context_handle(&%s, %s, %s, %s)", fr->call, qn,
+             p->byref ? fmt(g, "*%s", n) : n, p->d->dir == IDL_DIR_INOUT ? "true" : "false");
+        return;
     case P_BINDING: return;
     }
     call(fr, "rs_ndr_flush(%s)", fr->ndr);
@@ -3115,7 +3256,20 @@ static void client_get(frame *fr, param *p)
     gen *g = fr->g;
     const char *n = p->d->name;
     const char *qn = q(g, n);
-    param_comment(fr, p);
+    if (p->kind == P_CTX)
+        comment(fr,
+                "%s -- the 20 bytes the server sent back: zeros close the handle, a UUID keeps "
+                "%sor makes one; *%s changes only once the whole call has succeeded.",
+                decl_idl(g, p->d), p->d->dir & IDL_DIR_IN ? "the caller's " : "", n);
+    else
+        param_comment(fr, p);
+    if (p->kind == P_CTX) {
+        /* what the caller had goes in as `old`: kept (and updated) unless the server closed it */
+        p->reply = local(fr, "rs_client_context_reply", fmt(g, "%s_reply", n), "{0}");
+        call(fr, "rs_client_get_context_handle(&%s, %s, %s, &%s)", fr->call, qn,
+             p->d->dir & IDL_DIR_IN ? fmt(g, "*%s", n) : "NULL", p->reply);
+        return;
+    }
     if (p->kind == P_ARRAY) {
         const idl_type *a = p->arr;
         if (!array_conformant(a)) {
@@ -3143,18 +3297,42 @@ static void client_get(frame *fr, param *p)
     call(fr, "rs_ndr_flush(%s)", fr->ndr);
 }
 
-static const char *binding_of(gen *g, const idl_operation *op)
+/* The client the call goes to, when a handle_t or the implicit handle binds it. */
+static const char *binding_of(const idl_operation *op)
 {
-    switch (op->binding) {
-    case IDL_BIND_IMPLICIT: return op->iface->implicit_handle;
-    case IDL_BIND_EXPLICIT: return op->binding_param->name;
-    case IDL_BIND_CONTEXT: break;
+    return op->binding == IDL_BIND_EXPLICIT ? op->binding_param->name : op->iface->implicit_handle;
+}
+
+/* Does an operation bound by an [in, out] context handle fall back to the implicit handle when
+ * the handle is NULL (as MIDL's stubs do)? Only where the interface has an implicit handle. */
+static bool context_falls_back(const idl_operation *op)
+{
+    return op->binding == IDL_BIND_CONTEXT && op->binding_param->dir == IDL_DIR_INOUT &&
+           op->iface->handle_mode == IDL_HANDLES_IMPLICIT;
+}
+
+/* Starts the call: rs_client_call_begin() with the binding, or, for an operation that a context
+ * handle binds, rs_client_call_begin_context() with the handle. */
+static void client_begin(frame *fr, const idl_interface *ifc, const idl_operation *op)
+{
+    gen *g = fr->g;
+    if (op->binding != IDL_BIND_CONTEXT) {
+        call(fr, "rs_client_call_begin(&%s, %s, &%s_client_interface, %u)", fr->call,
+             binding_of(op), ifc->name, op->opnum);
+        return;
     }
-    unsupported(g, op->loc,
-                "context handles are not supported yet (operation %s binds through "
-                "one)",
-                op->name);
-    return "NULL";
+    const idl_decl *b = op->binding_param;
+    bool byref;
+    context_of(b->type, &byref);
+    bool fallback = context_falls_back(op);
+    sb_str(&fr->body, "\n"); /* the comment is the body's first line: not the locals' */
+    comment(fr, "The context handle %s%s binds the call: it goes to the client the handle was made "
+                "on%s%s%s.",
+            byref ? "*" : "", b->name, fallback ? " (a NULL one: to " : "",
+            fallback ? ifc->implicit_handle : "", fallback ? ")" : "");
+    call(fr, "rs_client_call_begin_context(&%s, %s, %s, &%s_client_interface, %u)", fr->call,
+         byref ? fmt(g, "%s != NULL ? *%s : NULL", b->name, b->name) : b->name,
+         fallback ? ifc->implicit_handle : "NULL", ifc->name, op->opnum);
 }
 
 static bool has_result(const idl_operation *op)
@@ -3165,8 +3343,10 @@ static bool has_result(const idl_operation *op)
 static bool result_supported(gen *g, const idl_operation *op)
 {
     const idl_type *r = res(op->ret);
-    if (has_context_handle(op->ret, 0)) {
-        unsupported(g, op->loc, "context handles are not supported yet (the return value of %s)",
+    bool byref;
+    if (has_context_handle(op->ret, 0) && (context_of(op->ret, &byref) == NULL || byref)) {
+        unsupported(g, op->loc,
+                    "a return value can be a context handle, but not a pointer to one (%s)",
                     op->name);
         return false;
     }
@@ -3182,6 +3362,34 @@ static bool result_supported(gen *g, const idl_operation *op)
         return false;
     }
     return true;
+}
+
+/* The [in, out] context handles among the parameters. */
+static size_t kept_count(const param *ps, size_t np)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < np; i++)
+        n += ps[i].kind == P_CTX && ps[i].d->dir == IDL_DIR_INOUT;
+    return n;
+}
+
+static bool any_out_param(const param *ps, size_t np)
+{
+    for (size_t i = 0; i < np; i++)
+        if ((ps[i].d->dir & IDL_DIR_OUT) && ps[i].kind != P_BINDING)
+            return true;
+    return false;
+}
+
+/* Has a failed call anything to zero? Not when its only outputs are [in, out] context handles,
+ * which stay the caller's. */
+static bool zeroed_on_failure(const param *ps, size_t np, bool has_result_value)
+{
+    for (size_t i = 0; i < np; i++)
+        if ((ps[i].d->dir & IDL_DIR_OUT) && ps[i].kind != P_BINDING &&
+            !(ps[i].kind == P_CTX && ps[i].d->dir == IDL_DIR_INOUT))
+            return true;
+    return has_result_value;
 }
 
 static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const idl_operation *op)
@@ -3201,22 +3409,25 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
     const char *callv = unique_name(&fr, "call");
     fr.st = unique_name(&fr, "st");
     fr.ndr = fmt(g, "&%s.ndr", callv);
+    fr.call = callv;
     const char *result =
         has_result(op) ? local_decl(&fr, op->ret, "result", zero_init(op->ret)) : NULL;
+    bool result_byref;
+    bool result_ctx = result != NULL && context_of(op->ret, &result_byref) != NULL;
     sb_printf(&fr.locals, "    rs_client_call %s;\n", callv);
     if (!ok) {
         frame_free(&fr);
         return;
     }
-    call(&fr, "rs_client_call_begin(&%s, %s, &%s_client_interface, %u)", callv, binding_of(g, op),
-         ifc->name, op->opnum);
+    client_begin(&fr, ifc, op);
     /* [ref] pointers first: a size expression (length_is(*len)) may read through one */
     bool any_ref = false;
     for (size_t i = 0; i < np; i++) {
         const param *p = &ps[i];
         bool in_string = p->kind == P_ARRAY && p->arr->is_string && p->arr->size_is == NULL &&
                          p->arr->max_is == NULL; /* rs_ndr_put_string() checks it */
-        if ((p->kind != P_REF && p->kind != P_ARRAY) || in_string)
+        bool ref = p->kind == P_REF || p->kind == P_ARRAY || (p->kind == P_CTX && p->byref);
+        if (!ref || in_string)
             continue;
         if (!any_ref) {
             blank(&fr);
@@ -3263,7 +3474,15 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
         blank(&fr);
         client_get(&fr, &ps[i]);
     }
-    if (result != NULL) {
+    const char *result_reply = NULL;
+    if (result_ctx) {
+        blank(&fr);
+        comment(&fr, "the return value, %s: a context handle, 20 bytes (all zeros: NULL)",
+                idl_decl_text(g, op->ret, ""));
+        result_reply = local(&fr, "rs_client_context_reply", "result_reply", "{0}");
+        call(&fr, "rs_client_get_context_handle(&%s, \"return\", NULL, &%s)", callv,
+             result_reply);
+    } else if (result != NULL) {
         blank(&fr);
         comment(&fr, "the return value, %s", idl_decl_text(g, op->ret, ""));
         field rf = {NULL, NULL, NULL, "result", op->loc};
@@ -3276,7 +3495,8 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
     }
 
     blank(&fr);
-    bool out_params = false;
+    /* copies to make once the whole response was read; a context handle returned counts */
+    bool out_params = result_ctx;
     for (size_t i = 0; i < np; i++)
         out_params |= (ps[i].d->dir & IDL_DIR_OUT) && ps[i].kind != P_BINDING;
     if (!outputs) {
@@ -3294,7 +3514,9 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
          * the trace, and an error handler may longjmp out of it. They wait until the response was
          * read to its end, the one check rs_client_call_end() could still fail after a good
          * decode, so that the caller's memory never holds pointers into blocks it frees. */
-        comment(&fr, "The response was read to its end: the [out] parameters take what arrived.");
+        comment(&fr, "The response was read to its end: the %s what arrived.",
+                result_ctx && !any_out_param(ps, np) ? "return value takes"
+                                                     : "[out] parameters take");
         line(&fr, "if (%s == RS_OK && rs_ndr_remaining(%s) == 0) {", fr.st, fr.ndr);
         fr.indent += 4;
         for (size_t i = 0; i < np; i++) {
@@ -3303,22 +3525,47 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
                 continue;
             if (p->out != NULL)
                 line(&fr, "*%s = %s;", p->d->name, p->out);
+            if (p->kind == P_CTX)
+                line(&fr, "*%s = rs_client_context_apply(%s, &%s);", p->d->name,
+                     p->d->dir & IDL_DIR_IN ? fmt(g, "*%s", p->d->name) : "NULL", p->reply);
             trace_param(&fr, p, true, true);
         }
+        if (result_ctx)
+            line(&fr, "%s = rs_client_context_apply(NULL, &%s);", result, result_reply);
         fr.indent -= 4;
         line(&fr, "}");
+        if (!zeroed_on_failure(ps, np, result != NULL)) {
+            bool many = kept_count(ps, np) > 1;
+            comment(&fr,
+                    "A failed call leaves the context handle%s as %s: the caller still holds "
+                    "%s. rs_last_call_status() says why.",
+                    many ? "s" : "", many ? "they were" : "it was", many ? "them" : "it");
+            line(&fr, "rs_client_call_end(&%s, %s);", callv, fr.st);
+        }
+    }
+    if (outputs && out_params && zeroed_on_failure(ps, np, result != NULL)) {
         line(&fr, "%s = rs_client_call_end(&%s, %s);", fr.st, callv, fr.st);
         line(&fr, "if (%s != RS_OK) {", fr.st);
         fr.indent += 4;
         comment(&fr,
-                "A failed call leaves its [out] parameters%s zero: rs_last_call_status() "
+                "A failed call leaves its [out] parameters%s zero%s: rs_last_call_status() "
                 "says why.",
-                result != NULL ? " and its return value" : "");
+                result != NULL ? " and its return value" : "",
+                kept_count(ps, np) > 0
+                    ? " ([in, out] context handles as they were: the caller still holds them)"
+                    : "");
         for (size_t i = 0; i < np; i++) {
             param *p = &ps[i];
             if (!(p->d->dir & IDL_DIR_OUT) || p->kind == P_BINDING)
                 continue;
             const char *n = p->d->name;
+            if (p->kind == P_CTX) {
+                if (p->d->dir == IDL_DIR_OUT) {
+                    line(&fr, "if (%s != NULL)", n);
+                    line(&fr, "    *%s = NULL;", n);
+                }
+                continue;
+            }
             line(&fr, "if (%s != NULL)", n);
             if (p->kind == P_ARRAY && array_conformant(p->arr))
                 line(&fr, "    memset(%s, 0, (size_t)%s * sizeof *%s);", n, p->count, n);
@@ -3343,12 +3590,87 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
 
 /* ==== the server stubs ======================================================================== */
 
+/* The rs_context_type the server stubs hand the runtime for a context handle of type `ctx` (as a
+ * parameter writes it), by the name of its variable; written once per file, before the stubs. */
+static const char *need_context_type(gen *g, const idl_type *ctx)
+{
+    const idl_type *td = context_typedef(ctx);
+    const char *ctype = c_type(g, res(ctx)); /* "void *", "struct session *" */
+    const char *var, *name;
+    if (td != NULL) {
+        var = fmt(g, "%s_%s_context", g->base, td->name);
+        name = fmt(g, "%s.%s", type_file_base(g, td), td->name);
+    } else {
+        char *key = (char *)fmt(g, "%s", ctype);
+        size_t n = 0;
+        for (const char *c = ctype; *c; c++)
+            if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                *c == '_' || (*c == ' ' && n > 0 && key[n - 1] != '_'))
+                key[n++] = *c == ' ' ? '_' : *c;
+        while (n > 0 && key[n - 1] == '_')
+            n--;
+        key[n] = '\0';
+        var = fmt(g, "%s_untyped_%s_context", g->base, key);
+        name = fmt(g, "[context_handle] %s", ctype);
+    }
+    for (size_t i = 0; i < g->ncontext_vars; i++)
+        if (strcmp(g->context_vars[i], var) == 0)
+            return var;
+    grow((void **)&g->context_vars, &g->capcontext_vars, g->ncontext_vars + 1,
+         sizeof *g->context_vars);
+    g->context_vars[g->ncontext_vars++] = var;
+
+    sb *out = &g->contexts;
+    sb_str(out, "\n");
+    if (td == NULL) {
+        put_comment(out, 0,
+                    fmt(g,
+                        "A %s, a context handle declared on a parameter, without a type: any "
+                        "such handle is accepted where one is expected, and none is run down "
+                        "(only a typedef names a rundown).",
+                        name));
+        sb_printf(out, "static const rs_context_type %s = {\n    \"%s\",\n    NULL,\n};\n", var,
+                  name);
+        return var;
+    }
+    const char *rundown = fmt(g, "%s_rundown", td->name);
+    if (strcmp(ctype, "void *") != 0) {
+        /* the runtime calls a rundown with a void *; C may not call a function of another type
+         * through that pointer */
+        const char *wrapper = fmt(g, "%s_rundown_%s", g->base, td->name);
+        put_comment(out, 0,
+                    fmt(g,
+                        "%s(), which the server program defines, as the runtime calls a "
+                        "rundown: with the procedure's pointer as a void *.",
+                        rundown));
+        sb_printf(out, "static void %s(void *$context)\n{\n    %s($context);\n}\n\n", wrapper,
+                  rundown);
+        rundown = wrapper;
+    }
+    put_comment(out, 0,
+                fmt(g,
+                    "%s, a context handle type: the runtime accepts a handle only where a %s is "
+                    "expected, and calls %s_rundown() (which the server program defines) for "
+                    "each one still open when the connection of its client closes.",
+                    td->name, td->name, td->name));
+    sb_printf(out, "static const rs_context_type %s = {\n    \"%s\",\n    %s,\n};\n", var, name,
+              rundown);
+    return var;
+}
+
 /* A parameter's own local, under its own name (already reserved). */
 static void param_local(frame *fr, const idl_type *t, const char *n, const char *init)
 {
     fr->exact = true;
     local_decl(fr, t, n, init);
     fr->exact = false;
+}
+
+/* Is the handle's C type void * ([context_handle] void *), which the runtime's void ** can
+ * point to directly? */
+static bool context_is_void_ptr(gen *g, const idl_type *ctx)
+{
+    return strcmp(c_type(g, res(ctx)), "void *") == 0;
 }
 
 static void server_locals(frame *fr, param *p)
@@ -3359,6 +3681,19 @@ static void server_locals(frame *fr, param *p)
     case P_BINDING:
     case P_VALUE:
     case P_PTR: param_local(fr, p->d->type, n, zero_init(p->d->type)); return;
+    case P_CTX:
+        /* the 20 bytes that came (zeros for [out]-only) and go back, and the procedure's pointer:
+         * a local, and for CTX *ph a local ph points to */
+        p->wire = local(fr, "rs_ndr_context_handle", fmt(g, "%s_wire", n), "{0}");
+        if (p->byref) {
+            const char *v = local_decl(fr, p->target, fmt(g, "%s_value", n), "NULL");
+            param_local(fr, p->d->type, n, fmt(g, "&%s", v));
+        } else {
+            param_local(fr, p->d->type, n, "NULL");
+        }
+        if ((p->d->dir & IDL_DIR_IN) && !context_is_void_ptr(g, p->target))
+            p->out = local(fr, "void *", fmt(g, "%s_context", n), "NULL");
+        return;
     case P_ARRAY:
         if (!array_conformant(p->arr))
             param_local(fr, p->arr, n, "{0}");
@@ -3418,6 +3753,17 @@ static void server_get(frame *fr, param *p)
                  need_value_fn(g, p->target, true, p->d->loc));
         break;
     }
+    case P_CTX: {
+        /* the runtime finds the procedure's pointer by the UUID: a void *, which is the handle's
+         * own type when it is [context_handle] void *, else one more assignment */
+        const char *slot = p->out != NULL ? fmt(g, "&%s", p->out) : p->byref ? n : fmt(g, "&%s", n);
+        call(fr, "rs_server_get_context_handle(%s, %s, &%s, %s, &%s, %s)", fr->call, qn,
+             need_context_type(g, p->target), p->d->dir == IDL_DIR_INOUT ? "true" : "false",
+             p->wire, slot);
+        if (p->out != NULL)
+            line(fr, "%s%s = %s;", p->byref ? "*" : "", n, p->out);
+        return;
+    }
     case P_BINDING: return;
     }
     call(fr, "rs_ndr_flush(%s)", fr->ndr);
@@ -3448,8 +3794,20 @@ static void server_put(frame *fr, param *p)
     gen *g = fr->g;
     const char *n = p->d->name;
     const char *qn = q(g, n);
-    param_comment(fr, p);
+    if (p->kind == P_CTX)
+        comment(fr,
+                "%s -- the runtime records what the procedure left in *%s (new state: a new UUID; "
+                "NULL: the handle is closed and zeros go back), and sends its 20 bytes. Always: "
+                "even in a call that fails, the registry must learn it.",
+                decl_idl(g, p->d), n);
+    else
+        param_comment(fr, p);
     trace_param(fr, p, false, true);
+    if (p->kind == P_CTX) {
+        call_always(fr, "rs_server_put_context_handle(%s, %s, &%s, &%s, *%s)", fr->call, qn,
+                    need_context_type(g, p->target), p->wire, n);
+        return;
+    }
     switch (p->kind) {
     case P_ARRAY: {
         const idl_type *a = p->arr;
@@ -3511,6 +3869,7 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
     const char *callv = unique_name(&fr, "call");
     fr.st = unique_name(&fr, "st");
     fr.ndr = fmt(g, "&%s->in", callv);
+    fr.call = callv;
     if (!ok) {
         frame_free(&fr);
         return;
@@ -3554,8 +3913,11 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
     }
     if (fr.st_declared) {
         line(&fr, "if (%s != RS_OK)", fr.st);
-        line(&fr, "    return %s; /* a fault (nca_s_fault_ndr); the procedure does not run */",
-             fr.st);
+        bool handles = false; /* a handle it does not hold is a fault of its own */
+        for (size_t i = 0; i < np; i++)
+            handles |= ps[i].kind == P_CTX && (ps[i].d->dir & IDL_DIR_IN);
+        line(&fr, "    return %s; /* a fault (%s); the procedure does not run */", fr.st,
+             handles ? "nca_s_fault_ndr or context_mismatch" : "nca_s_fault_ndr");
     }
     blank(&fr);
     for (size_t i = 0; i < np; i++)
@@ -3592,7 +3954,20 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
         blank(&fr);
         server_put(&fr, &ps[i]);
     }
-    if (result != NULL) {
+    bool result_byref;
+    const idl_type *result_ctx = result != NULL ? context_of(op->ret, &result_byref) : NULL;
+    if (result_ctx != NULL) {
+        blank(&fr);
+        comment(&fr,
+                "the return value, %s: a context handle -- the state the procedure returned, "
+                "under a new UUID (zeros for NULL)",
+                idl_decl_text(g, op->ret, ""));
+        line(&fr, "rs_trace_param(RS_TRACE_PARAM_READ, \"return\", \"%s\", &%s, sizeof %s, true);",
+             c_type(g, op->ret), result, result);
+        const char *wire = local(&fr, "rs_ndr_context_handle", "result_wire", "{0}");
+        call_always(&fr, "rs_server_put_context_handle(%s, \"return\", &%s, &%s, %s)", callv,
+                    need_context_type(g, result_ctx), wire, result);
+    } else if (result != NULL) {
         blank(&fr);
         comment(&fr, "the return value, %s", idl_decl_text(g, op->ret, ""));
         line(&fr, "rs_trace_param(RS_TRACE_PARAM_READ, \"return\", \"%s\", &%s, sizeof %s, true);",
@@ -3764,6 +4139,11 @@ static void write_server(gen *g, sb *out)
             for (const idl_operation *op = ifc->ops; op != NULL; op = op->next)
                 write_server_stub(g, &stubs, ifc, op);
     write_fns(g, out, "marshalling the types (each as the stubs below need it)");
+    if (g->contexts.len > 0) {
+        sb_str(out, "\n/* ---- the context handle types the stubs below keep ---- */\n");
+        sb_str(out, sb_text(&g->contexts));
+    }
+    sb_free(&g->contexts);
     sb_str(out, sb_text(&stubs));
     sb_free(&stubs);
     for (const idl_interface *ifc = g->file->interfaces; ifc != NULL; ifc = ifc->next) {
@@ -3788,18 +4168,6 @@ static char *file_name(const char *base, const char *suffix)
     return s;
 }
 
-static void check_types(gen *g, const idl_item *items)
-{
-    for (const idl_item *it = items; it != NULL; it = it->next) {
-        if (it->kind == IDL_ITEM_INTERFACE && !it->iface->imported)
-            check_types(g, it->iface->items);
-        if ((it->kind == IDL_ITEM_TYPEDEF || it->kind == IDL_ITEM_TYPE) &&
-            has_context_handle(it->type, 0) && !it->type->imported)
-            unsupported(g, it->type->loc, "context handles are not supported yet ('%s')",
-                        it->type->name != NULL ? it->type->name : "?");
-    }
-}
-
 rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out)
 {
     memset(out, 0, sizeof *out);
@@ -3811,7 +4179,6 @@ rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out)
     g.idl_name = slash != NULL ? slash + 1 : f->path;
 
     collect_globals(&g);
-    check_types(&g, f->items);
     sb h = {0}, c = {0}, s = {0}, raw = {0};
     write_client(&g, &raw);
     c.s = resolve_names(&g, sb_text(&raw));
@@ -3845,6 +4212,7 @@ rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out)
     free(g.pool);
     free(g.reported);
     free(g.globals);
+    free(g.context_vars);
     return st;
 }
 

@@ -3,8 +3,10 @@
  *
  *     build/conform_server ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]
  *
- * Prints "listening on BINDING" (with the real port) for each binding once it accepts calls, and
- * exits 0 on SIGTERM or SIGINT after finishing the calls in progress.
+ * Prints "listening on BINDING" (with the real port) for each binding once it accepts calls, logs
+ * one line per connection to stderr ("conform_server: accepted 127.0.0.1:53122", "... closed
+ * 127.0.0.1:53122 (3 calls)", and connections refused), and exits 0 on SIGTERM or SIGINT after
+ * finishing the calls in progress.
  */
 #include <limits.h>
 #include <signal.h>
@@ -23,6 +25,13 @@ static void on_signal(int sig)
 {
     (void)sig;
     rs_server_stop(server); /* async-signal-safe */
+}
+
+/* The server's log (rs_server_options.log): the library never prints, the program chooses where. */
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "conform_server: %s\n", line);
 }
 
 /* ---- the procedures ---------------------------------------------------------------------------- */
@@ -163,7 +172,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: conform_server BINDING...   e.g. ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]\n");
         return argc < 2 ? 2 : 0;
     }
-    if (rs_server_create(NULL, &server) != RS_OK) {
+    rs_server_options options = {.log = log_line};
+    if (rs_server_create(&options, &server) != RS_OK) {
         fprintf(stderr, "conform_server: cannot create the server\n");
         return 1;
     }
