@@ -6,6 +6,7 @@
 #   make run        build and start rpcscope on the first lesson
 #   make asan       the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make stubs      run rpcidl on every IDL the build knows and compile what it writes
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS (60) under ASan + UBSan
 #   make golden     rewrite rpcidl's golden test files after a deliberate change to its output
 #   make install    PREFIX=/usr/local: library, headers in include/rpcscope/, rpcscope.pc
 #   make clean
@@ -53,7 +54,10 @@ $(shell mkdir -p $(BUILD_ROOT))
 PKG_MODULES := cmocka:libcmocka-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
                SDL2_image:libsdl2-image-dev
 # command : Debian package, for the programs tests run (tshark judges our bytes as Wireshark does).
-COMMANDS    := tshark:tshark
+COMMANDS    := tshark:tshark clang:clang
+# clang runtime library : Debian package. libFuzzer (make fuzz, the fuzz smoke test) is a runtime
+# library of clang's that Debian packages apart from the compiler; found by clang itself.
+CLANG_RT    := fuzzer:libclang-rt-dev
 
 .PHONY: deps
 deps:
@@ -64,6 +68,10 @@ deps:
 	done; \
 	for c in $(COMMANDS); do \
 	    command -v "$${c%%:*}" >/dev/null 2>&1 || missing="$$missing $${c#*:}"; \
+	done; \
+	for r in $(CLANG_RT); do \
+	    f=$$(clang -print-file-name=libclang_rt.$${r%%:*}-$$(uname -m).a 2>/dev/null); \
+	    [ -f "$$f" ] || missing="$$missing $${r#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "make: installing missing packages:$$missing"; \
@@ -150,22 +158,27 @@ stubs: $(GEN_OBJ)
 
 # ---- the conformance server and client -----------------------------------------------------------
 # build/conform_server serves tests/interop/conform.idl; build/conform_client calls every operation
-# of it. Tests, benchmarks and interop checks run them as real processes.
+# of it. Tests, benchmarks and interop checks run them as real processes. Both also carry the
+# hello lesson's interface, so one server offers two interfaces and one client calls both over one
+# connection (a bind, then an alter_context).
 
 CONFORM_IDL  := tests/interop/conform.idl
 CONFORM_DIR   = $(call gen_dir,$(CONFORM_IDL))
+HELLO_IDL    := lessons/hello/hello.idl
 CONFORM_PROGS := $(BUILD)/conform_server $(BUILD)/conform_client
 
-$(BUILD)/obj/tests/interop/conform_%.o: tests/interop/conform_%.c $(CONFORM_DIR)/conform.h | $(GEN_INC)/rpcscope
+$(BUILD)/obj/tests/interop/conform_%.o: tests/interop/conform_%.c $(CONFORM_DIR)/conform.h \
+                                        $(call gen_dir,$(HELLO_IDL))/hello.h | $(GEN_INC)/rpcscope
 	@mkdir -p $(@D)
-	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -D_POSIX_C_SOURCE=200809L -I$(CONFORM_DIR) -c $< -o $@
+	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -D_POSIX_C_SOURCE=200809L -I$(CONFORM_DIR) \
+	    -I$(call gen_dir,$(HELLO_IDL)) -c $< -o $@
 
 $(BUILD)/conform_server: $(BUILD)/obj/tests/interop/conform_server.o \
-                         $(filter %_s.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+                         $(filter %_s.o,$(call gen_objs,$(CONFORM_IDL)) $(call gen_objs,$(HELLO_IDL))) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/conform_client: $(BUILD)/obj/tests/interop/conform_client.o \
-                         $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+                         $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL)) $(call gen_objs,$(HELLO_IDL))) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- rpcscope, the simulator (sim/) ---------------------------------------------------------------
@@ -256,6 +269,55 @@ $(BUILD)/ui_shot: $(BUILD)/obj/tests/ui/shot.o $(UI_OBJ) $(LIB)
 $(BUILD)/ui_bench: $(BUILD)/obj/tests/ui/bench_view.o $(UI_OBJ) $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(SDL_LIBS) $(LDLIBS) -o $@
 
+# ---- fuzzing -------------------------------------------------------------------------------------
+# Each tests/fuzz/fuzz_NAME.c is a libFuzzer target, built with clang under AddressSanitizer and
+# UndefinedBehaviorSanitizer as build/fuzz/fuzz_NAME, linked with a copy of the library (rpc/,
+# rpc/idl/, sim/ and conform's server stubs) built the same way in build/fuzz/obj/. `make fuzz`
+# runs each for FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus/NAME/: what it finds
+# new goes to build/fuzz/corpus/NAME/, never into the tree; a crash, leak or timeout stops it with
+# a non-zero exit and the reproducer in build/fuzz/artifacts/NAME/ (rerun: build/fuzz/fuzz_NAME
+# FILE; keep it in tests/fuzz/regressions/NAME/ once fixed). `make test` runs each target for a
+# few seconds and every file under tests/fuzz/regressions/ once (tests/fuzz/smoke.sh).
+
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILD_ROOT)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -MMD -MP
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) $(IDL_SRC) $(SIM_SRC))
+FUZZ_STUBS_O := $(FUZZ_DIR)/obj/gen/conform_s.o
+
+# The library's objects are instrumented for coverage (fuzzer-no-link); only targets get main().
+$(FUZZ_DIR)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,FUZZCC,$<)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Irpc -Irpc/idl -Isim \
+	    -I$(GEN_INC) -I$(CONFORM_DIR) -c $< -o $@
+
+$(FUZZ_STUBS_O): $(CONFORM_DIR)/conform_s.c | $(GEN_INC)/rpcscope deps
+	@mkdir -p $(@D)
+	$(call SAY,FUZZCC,$<)$(FUZZ_CC) -std=c11 $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -I$(GEN_INC) -c $< -o $@
+
+$(FUZZ_DIR)/obj/tests/fuzz/fuzz_stubs.o: $(CONFORM_DIR)/conform.h | $(GEN_INC)/rpcscope
+
+$(FUZZ_DIR)/librpcscope-fuzz.a: $(FUZZ_LIB_OBJ)
+	$(call SAY,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_stubs: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_stubs.o $(FUZZ_STUBS_O) \
+                        $(FUZZ_DIR)/librpcscope-fuzz.a
+	$(call SAY,LD,$@)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lpthread -lm -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/librpcscope-fuzz.a
+	$(call SAY,LD,$@)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -lpthread -lm -o $@
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) -1
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
+
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
 
@@ -321,7 +383,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
 
 .PHONY: test
-test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs
+test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs \
+      $(FUZZ_BINS)
 	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
 	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/rpcidl_cli.sh $(BUILD)" \
@@ -329,7 +392,8 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) l
 	    "sh tests/integration/conform_check.sh $(BUILD)" \
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
-	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)"
+	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
+	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
 
 # Rewrites the golden files of test_idl_gen (tests/unit/golden/) from the current rpcidl: after a
 # deliberate change to the generated code. Read the diff before committing it.

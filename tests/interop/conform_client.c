@@ -16,6 +16,7 @@
 #include <rpcscope/transport.h>
 
 #include "conform.h"
+#include "hello.h"
 
 static int passed, failed;
 
@@ -138,6 +139,15 @@ static int sleep_once(int32_t ms)
     return rs_last_call_status() == RS_OK ? 0 : 1;
 }
 
+/* A second interface on the same connection: the runtime sends an alter_context for it. */
+static void second_interface(void)
+{
+    hello_IfHandle = conform_IfHandle;
+    HelloProc((unsigned char *)"hello, world");
+    check(call_ok(), "HelloProc of the hello interface on the same connection (alter_context)");
+    check(Add(1, 1) == 2 && call_ok(), "conform still answers after the alter_context");
+}
+
 int main(int argc, char **argv)
 {
     rs_client_options o = rs_client_default_options();
@@ -180,6 +190,7 @@ int main(int argc, char **argv)
     structures();
     unions();
     arrays();
+    second_interface();
     rs_client_close(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "conform.h"
+#include "hello.h"
 
 #define SLEEP_MAX_MS 10000
 
@@ -163,6 +164,17 @@ int32_t Sleep(int32_t ms)
     return ms;
 }
 
+/* The hello lesson's interface, served alongside: a second interface on the same server. */
+void HelloProc(unsigned char *pszString)
+{
+    (void)pszString;
+}
+
+void Shutdown(void)
+{
+    rs_server_stop(server);
+}
+
 /* ---- the program ------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -177,7 +189,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "conform_server: cannot create the server\n");
         return 1;
     }
-    if (rs_server_register(server, &conform_server_interface, &err) != RS_OK)
+    if (rs_server_register(server, &conform_server_interface, &err) != RS_OK ||
+        rs_server_register(server, &hello_server_interface, &err) != RS_OK)
         goto fail;
     for (int i = 1; i < argc; i++)
         if (rs_server_listen(server, argv[i], &err) != RS_OK)
