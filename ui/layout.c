@@ -59,7 +59,12 @@ static void metrics(ui_metrics *m, const ui_theme *t, int w, int h)
     m->body = font_size(t->size_body, m->scale, 12);
     m->small = font_size(t->size_small, m->scale, 11);
     m->mono = font_size(t->size_body - 1, m->scale, 11);
-    m->narration_line = roundf((float)m->narration * 1.3f);
+    /* A step or two smaller than full size, and always above body text: still the largest type
+     * in the window, and readable from the back of a room in the projector theme. */
+    m->narration_min = (int)fmaxf((float)m->body + 2, roundf((float)m->narration * 0.7f));
+    if (m->narration_min > m->narration)
+        m->narration_min = m->narration;
+    m->narration_line = roundf((float)m->narration * UI_NARRATION_LEADING);
     m->title_line = roundf((float)m->title * 1.35f);
     m->line = roundf((float)m->body * 1.4f);
     m->small_line = roundf((float)m->small * 1.4f);
@@ -146,6 +151,12 @@ static void side(ui_layout *l, int s, ui_rect r, size_t slots)
     l->token_x[s] = s == UI_CLIENT ? in.x + in.w - token_r * 2.2f : in.x + token_r * 2.2f;
 }
 
+bool ui_layout_lanes_two_rows(const ui_layout *l)
+{
+    const ui_metrics *m = &l->m;
+    return l->lane[UI_CLIENT][0].h - 2 * roundf(m->gap * 0.5f) >= m->small_line + m->line;
+}
+
 ui_rect ui_layout_cell(const ui_layout *l, int side, size_t slot)
 {
     const ui_memory_grid *g = &l->grid;
@@ -157,27 +168,23 @@ ui_rect ui_layout_cell(const ui_layout *l, int side, size_t slot)
                      g->cell_w, g->cell_h};
 }
 
-void ui_layout_compute(ui_layout *l, const ui_theme *t, int w, int h, float inspector, float timeline,
-                       size_t memory_slots)
+/* Everything but the metrics, for a narration band `band` pixels tall. */
+static void place(ui_layout *l, float band, float inspector, float timeline, size_t memory_slots)
 {
-    *l = (ui_layout){0};
-    l->w = w;
-    l->h = h;
-    metrics(&l->m, t, w, h);
     const ui_metrics *m = &l->m;
-    inspector = clampf(inspector, 0, 1);
-    timeline = clampf(timeline, 0, 1);
-
-    ui_rect all = {0, 0, (float)w, (float)h};
-    l->header = ui_rect_cut_top(&all, roundf(m->pad * 1.5f + 2 * m->narration_line + m->small_line));
+    ui_rect all = {0, 0, (float)l->w, (float)l->h};
+    float margin = roundf(m->pad * 0.75f);
+    l->header = ui_rect_cut_top(&all, 2 * margin + band + m->small_line);
     l->hints = ui_rect_cut_bottom(&all, roundf(m->small_line + m->pad));
-    ui_rect head = ui_rect_inset(l->header, m->pad, roundf(m->pad * 0.75f));
+    ui_rect head = ui_rect_inset(l->header, m->pad, margin);
     l->status = ui_rect_cut_right(&head, roundf(fmaxf(head.w * 0.22f, 200 * m->scale)));
     ui_rect_cut_right(&head, m->pad);
-    l->narration = head;
+    l->narration = ui_rect_cut_top(&head, band);
+    l->detail = head;
 
     ui_rect body = ui_rect_inset(all, m->pad, 0);
     ui_rect_cut_bottom(&body, m->gap);
+    l->timeline = l->inspector = (ui_rect){0, 0, 0, 0};
     if (timeline > 0) {
         float tw = roundf(clampf(body.w * 0.22f, 220 * m->scale, 420 * m->scale) * timeline);
         l->timeline = ui_rect_cut_right(&body, tw);
@@ -193,11 +200,60 @@ void ui_layout_compute(ui_layout *l, const ui_theme *t, int w, int h, float insp
     float net_w = roundf(clampf(body.w * 0.18f, 150 * m->scale, 360 * m->scale));
     float side_w = floorf((body.w - net_w) / 2);
     ui_rect stage = body;
-    if (memory_slots == 0)
-        memory_slots = 1;
     side(l, UI_CLIENT, ui_rect_cut_left(&stage, side_w), memory_slots);
     side(l, UI_SERVER, ui_rect_cut_right(&stage, side_w), memory_slots);
     l->network = stage;
     ui_rect transport = l->lane[UI_CLIENT][RS_TRACE_LAYER_TRANSPORT - 1];
     l->wire_y = roundf(transport.y + transport.h / 2);
+}
+
+/* True when the stage of `a` shows as much as that of `b`: memory cells of the same kind, as
+ * many rows of them, and lanes as roomy. */
+static bool stage_as_roomy(const ui_layout *a, const ui_layout *b)
+{
+    return a->grid.mode <= b->grid.mode && a->grid.rows >= b->grid.rows &&
+           (ui_layout_lanes_two_rows(a) || !ui_layout_lanes_two_rows(b));
+}
+
+/* The narration band's height: UI_NARRATION_LINES lines of full-size narration, within the
+ * header's share of the window, and never so tall that the stage shows less than with a
+ * two-line band (smaller memory cells, fewer rows of them, lanes that lose a row) -- judged with
+ * both panels open, so that opening or closing a panel never changes the header. At least two
+ * lines. Bisects over whole pixels: about eight layouts of arithmetic, no text measured. */
+static float narration_band(const ui_layout *l, size_t memory_slots)
+{
+    const ui_metrics *m = &l->m;
+    float around = 2 * roundf(m->pad * 0.75f) + m->small_line;
+    float least = 2 * m->narration_line;
+    float most = fminf(UI_NARRATION_LINES * m->narration_line,
+                       floorf((float)l->h * UI_HEADER_SHARE_MAX - around));
+    if (most <= least)
+        return least;
+    ui_layout base = *l, probe = *l;
+    place(&base, least, 1, 1, memory_slots);
+    place(&probe, most, 1, 1, memory_slots);
+    if (stage_as_roomy(&probe, &base))
+        return most;
+    float lo = least, hi = most; /* lo keeps the memory as it is, hi does not */
+    while (hi - lo > 1) {
+        float mid = floorf((lo + hi) / 2);
+        place(&probe, mid, 1, 1, memory_slots);
+        if (stage_as_roomy(&probe, &base))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void ui_layout_compute(ui_layout *l, const ui_theme *t, int w, int h, float inspector, float timeline,
+                       size_t memory_slots)
+{
+    *l = (ui_layout){0};
+    l->w = w;
+    l->h = h;
+    metrics(&l->m, t, w, h);
+    if (memory_slots == 0)
+        memory_slots = 1;
+    place(l, narration_band(l, memory_slots), clampf(inspector, 0, 1), clampf(timeline, 0, 1), memory_slots);
 }

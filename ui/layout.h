@@ -11,7 +11,9 @@
  *     ui_rect lane = l.lane[UI_SERVER][RS_TRACE_LAYER_STUB - 1];
  *
  *   +------------------------------------------------------------------------------+
- *   | narration (large type, 2 lines)                            | step / status   |
+ *   | narration (large type, 3 lines; a longer one smaller,      | step / status   |
+ *   |   never down to body size)                                 |                 |
+ *   | the event itself (small type)                              |                 |
  *   +---------------------------------------------------------------+--------------+
  *   | client  process 4242  |           | server  process 4243  |   timeline   |
  *   | memory (cells)        |  network  | memory (cells)        |  (space-time |
@@ -42,11 +44,23 @@
 #define UI_LAYOUT_BASE_H 800.0f
 #define UI_LAYOUT_SCALE_MIN 0.85f
 #define UI_LAYOUT_SCALE_MAX 4.0f
+/* The narration band: room for this many lines of full-size narration, so that most of a
+ * lesson's words show at full size; a longer narration is set smaller (ui_metrics
+ * narration_min at the least) in the same band. The header around it never takes more than
+ * UI_HEADER_SHARE_MAX of the window's height, nor so much that the stage shows less than with a
+ * two-line band (smaller memory cells, lanes that lose a row); two lines at the least. The
+ * band depends on the window, the theme and the lesson's parameter count, never on the words,
+ * so nothing below it moves from one step to the next. */
+#define UI_NARRATION_LINES 3
+#define UI_HEADER_SHARE_MAX 0.22f
+/* The line height of type of a given pixel size, for the narration at any of its sizes. */
+#define UI_NARRATION_LEADING 1.25f
 
 /* Type sizes and spacing, already scaled. */
 typedef struct ui_metrics {
     float scale;
     int narration, title, body, small, mono; /* font pixel sizes */
+    int narration_min;       /* the smallest a long narration is set: always larger than body */
     float narration_line, title_line, line, small_line, mono_line; /* line heights */
     float mono_advance;      /* the width of one monospace character, estimated (0.6 em) */
     float pad, gap, radius, stroke;
@@ -68,6 +82,10 @@ typedef struct ui_layout {
     int w, h;
     ui_metrics m;
     ui_rect header, narration, status;     /* status: step counter, play state, speed */
+    ui_rect detail;                         /* room for a line under the narration band: the
+                                               event itself, small, drawn right under the
+                                               narration's last line; a long narration may
+                                               take it */
     ui_rect stage;                          /* the two address spaces and the network */
     ui_rect side[UI_SIDES];                 /* a whole address space */
     ui_rect side_head[UI_SIDES];            /* its title: role and pid */
@@ -88,6 +106,10 @@ typedef struct ui_layout {
  * the whole timeline, so it stays the same from step to step and nothing moves. */
 void ui_layout_compute(ui_layout *l, const ui_theme *t, int w, int h, float inspector, float timeline,
                        size_t memory_slots);
+
+/* True when the lanes are tall enough to show their name over their words; short lanes put the
+ * name beside the words (and leave out what the layer is). */
+bool ui_layout_lanes_two_rows(const ui_layout *l);
 
 /* The rectangle of memory slot `slot` of one side (zero size past the rows that fit). */
 ui_rect ui_layout_cell(const ui_layout *l, int side, size_t slot);

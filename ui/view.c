@@ -19,7 +19,7 @@
 
 #define BYTES_PER_ROW 16
 #define TEXT_MAX 1024           /* the longest string drawn in one command */
-#define NARRATION_LINES 2
+#define NARRATION_LINES_MAX 12   /* lines of narration at its smallest in the tallest band */
 #define TIP_MAX 320
 #define EVENT_WALK_MAX 100000   /* how far back the inspector looks for something to show */
 #define LANE_LOG_MAX 4          /* events a lane lists, newest first */
@@ -488,40 +488,175 @@ static void resolve_focus(V *v)
 /* ---- the header: narration and step counter --------------------------------------------------- */
 
 typedef struct wrapped {
-    const char *at[NARRATION_LINES + 1];
-    size_t len[NARRATION_LINES + 1];
+    const char *at[NARRATION_LINES_MAX + 1];
+    size_t len[NARRATION_LINES_MAX + 1];
     size_t n;
 } wrapped;
 
 static void collect_line(const char *line, size_t len, void *ctx)
 {
     wrapped *l = ctx;
-    if (l->n < NARRATION_LINES + 1) {
+    if (l->n < NARRATION_LINES_MAX + 1) {
         l->at[l->n] = line;
         l->len[l->n] = len;
     }
     l->n++;
 }
 
-/* Wraps text into up to `max` lines of r (max <= NARRATION_LINES), the last one cut if more. */
-static void paragraph(V *v, ui_rect r, ui_font f, int size, float line_h, ui_color c, const char *text,
-                      size_t max)
+static size_t utf8_back(const char *s, size_t i)
 {
-    wrapped ls = {0};
-    ui_wrap(text, r.w, v->measure, v->mctx, f, size, collect_line, &ls);
-    size_t shown = ls.n < max ? ls.n : max;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Word wrap as ui_wrap() does it -- a line is the longest run of whole words that fits, a word
+ * wider than the line is cut where it fits, a newline always ends a line -- but measuring at
+ * word ends only (a line's worth of words, not of characters), which matters for the narration,
+ * wrapped at several sizes every frame to find the one that fits. The spaces at a break belong
+ * to neither line. Returns the lines. */
+static size_t wrap_words(V *v, const char *text, float width, ui_font f, int size,
+                         void (*fn)(const char *line, size_t len, void *ctx), void *ctx)
+{
+    size_t lines = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t avail = nl ? (size_t)(nl - p) : strlen(p);
+        size_t take = 0; /* the end of the last word that fits */
+        while (take < avail) {
+            size_t end = take;
+            while (end < avail && p[end] == ' ')
+                end++;
+            while (end < avail && p[end] != ' ')
+                end++;
+            if (v->measure(v->mctx, f, size, p, end) > width)
+                break;
+            take = end;
+        }
+        if (take == 0 && avail > 0) { /* one word wider than the line: the most of it that fits */
+            size_t lo = 1, hi = 0;
+            while (lo < avail && ((unsigned char)p[lo] & 0xC0) == 0x80)
+                lo++; /* at least its first character */
+            while (hi < avail && p[hi] == ' ')
+                hi++;
+            while (hi < avail && p[hi] != ' ')
+                hi++;
+            while (hi > lo) { /* lo fits (or is one character), hi may not */
+                size_t mid = utf8_back(p, lo + (hi - lo + 1) / 2);
+                if (mid > lo && v->measure(v->mctx, f, size, p, mid) <= width)
+                    lo = mid;
+                else
+                    hi = mid > lo ? mid - 1 : lo;
+            }
+            take = lo;
+        }
+        size_t shown = take;
+        while (shown > 0 && p[shown - 1] == ' ')
+            shown--;
+        fn(p, shown, ctx);
+        lines++;
+        p += take;
+        while (*p == ' ')
+            p++;
+        if (*p == '\n')
+            p++;
+    }
+    return lines;
+}
+
+/* Draws wrapped lines from r's top, at most `max` (max <= NARRATION_LINES_MAX), the last one cut
+ * with an ellipsis if there are more. */
+static void draw_lines(V *v, ui_rect r, ui_font f, int size, float line_h, ui_color c, const wrapped *ls,
+                       size_t max)
+{
+    if (max > NARRATION_LINES_MAX)
+        max = NARRATION_LINES_MAX;
+    size_t shown = ls->n < max ? ls->n : max;
     for (size_t i = 0; i < shown; i++) {
         char buf[TEXT_MAX];
-        size_t n = ls.len[i] < TEXT_MAX - 8 ? ls.len[i] : TEXT_MAX - 8;
-        memcpy(buf, ls.at[i], n);
+        size_t n = ls->len[i] < TEXT_MAX - 8 ? ls->len[i] : TEXT_MAX - 8;
+        memcpy(buf, ls->at[i], n);
         buf[n] = '\0';
-        if (i + 1 == shown && ls.n > shown) {
+        if (i + 1 == shown && ls->n > shown) {
             /* The rest does not fit: end the last line with an ellipsis. */
             memcpy(buf + n, " \xE2\x80\xA6", 5);
         }
         label(v, (ui_rect){r.x, r.y + (float)i * line_h, r.w, line_h}, f, size, c, UI_ALIGN_LEFT,
               UI_ID_NONE, buf);
     }
+}
+
+/* Wraps text into up to `max` lines of r (max <= NARRATION_LINES_MAX), the last one cut if more. */
+static void paragraph(V *v, ui_rect r, ui_font f, int size, float line_h, ui_color c, const char *text,
+                      size_t max)
+{
+    wrapped ls = {0};
+    wrap_words(v, text, r.w, f, size, collect_line, &ls);
+    draw_lines(v, r, f, size, line_h, c, &ls, max);
+}
+
+/* How the narration is set in the header: at the largest size from full size down to
+ * m->narration_min at which all of it fits in the narration band; failing that, the same over
+ * the band and the detail line under it (the narration matters more than the event's own
+ * sentence); failing that too, at the smallest size over both, cut with an ellipsis. The band
+ * never changes size, only the type does: nothing below the header moves. */
+typedef struct narration_fit {
+    int size;
+    float line_h;
+    size_t lines;     /* the lines there is room for */
+    bool over_detail; /* the narration takes the detail line's room */
+    wrapped ls;       /* the text wrapped at `size` */
+} narration_fit;
+
+static float narration_leading(int size)
+{
+    return roundf((float)size * UI_NARRATION_LEADING);
+}
+
+/* Sets f for `size` in `room`; true when the text fits. The width of the text on one line at
+ * full size, `one_line`, gives a lower bound on the lines it needs at any size, which spares
+ * most sizes the wrap (type is about proportional to its size; 5% of slack for hinting). */
+static bool narration_try(V *v, const char *text, float one_line, float room, int size, narration_fit *f)
+{
+    const ui_metrics *m = v->m;
+    float w = v->l->narration.w;
+    size_t have = (size_t)floorf((room + 0.5f) / narration_leading(size));
+    if (have > NARRATION_LINES_MAX)
+        have = NARRATION_LINES_MAX;
+    float least = ceilf(one_line * 0.95f * (float)size / (float)m->narration / w);
+    if (least > (float)have)
+        return false;
+    f->size = size;
+    f->line_h = narration_leading(size);
+    f->lines = have;
+    f->ls = (wrapped){0};
+    wrap_words(v, text, w, UI_FONT_SANS, size, collect_line, &f->ls);
+    return f->ls.n <= have;
+}
+
+/* About two wraps for a long narration, one for a short one. */
+static void fit_narration(V *v, const char *text, narration_fit *f)
+{
+    const ui_metrics *m = v->m;
+    const ui_layout *l = v->l;
+    float one_line = v->measure(v->mctx, UI_FONT_SANS, m->narration, text, strlen(text));
+    float rooms[2] = {l->narration.h, l->detail.y + l->detail.h - l->narration.y};
+    for (int r = 0; r < 2; r++) {
+        f->over_detail = r == 1;
+        for (int size = m->narration; size >= m->narration_min; size--)
+            if (narration_try(v, text, one_line, rooms[r], size, f))
+                return;
+    }
+    /* The last resort: cut. */
+    f->over_detail = true;
+    f->size = m->narration_min;
+    f->line_h = narration_leading(f->size);
+    f->lines = (size_t)floorf((rooms[1] + 0.5f) / f->line_h);
+    if (f->lines > NARRATION_LINES_MAX)
+        f->lines = NARRATION_LINES_MAX;
+    f->ls = (wrapped){0};
+    wrap_words(v, text, l->narration.w, UI_FONT_SANS, f->size, collect_line, &f->ls);
 }
 
 static bool reviewing(const V *v)
@@ -554,12 +689,14 @@ static void draw_header(V *v)
         ui_format_event(text, sizeof text, ev);
     else
         snprintf(text, sizeof text, "Waiting for the first event of the call\xE2\x80\xA6");
+    narration_fit fit;
+    fit_narration(v, text, &fit);
     ui_rect nr = l->narration;
-    paragraph(v, (ui_rect){nr.x, nr.y, nr.w, m->narration_line * NARRATION_LINES}, UI_FONT_SANS,
-              m->narration, m->narration_line, t->text_strong, text, NARRATION_LINES);
+    draw_lines(v, (ui_rect){nr.x, nr.y, nr.w, fit.line_h * (float)fit.lines}, UI_FONT_SANS, fit.size,
+               fit.line_h, t->text_strong, &fit.ls, fit.lines);
 
     /* Under it, in small type, what exactly happened: the event itself. */
-    if (ev != NULL) {
+    if (ev != NULL && !fit.over_detail) {
         char detail[TEXT_MAX];
         int layer = ev->layer ? (int)ev->layer : (int)rs_trace_kind_layer(ev->kind);
         if (v->vs->narration != NULL && v->vs->narration[0] != '\0') {
@@ -573,8 +710,13 @@ static void draw_header(V *v)
             if (n > 0 && ev->call_id && (size_t)n < sizeof detail)
                 snprintf(detail + n, sizeof detail - (size_t)n, " \xC2\xB7 call %" PRIu32, ev->call_id);
         }
-        label(v, (ui_rect){nr.x, nr.y + m->narration_line * NARRATION_LINES, nr.w, m->small_line},
-              UI_FONT_SANS, m->small, t->text_dim, UI_ALIGN_LEFT, UI_ID_NONE, detail);
+        /* Right under the narration's last line, so that the two read together (the header keeps
+         * its size: nothing else moves). */
+        ui_rect dr = l->detail;
+        size_t lines = fit.ls.n < fit.lines ? fit.ls.n : fit.lines;
+        float y = fminf(nr.y + (float)lines * fit.line_h, dr.y + dr.h - m->small_line);
+        label(v, (ui_rect){dr.x, y, dr.w, m->small_line}, UI_FONT_SANS, m->small, t->text_dim, UI_ALIGN_LEFT,
+              UI_ID_NONE, detail);
     }
 
     /* The status column: the step counter, play state and speed, and the review banner. */
@@ -874,7 +1016,7 @@ static void draw_lanes(V *v, int side)
         else
             ui_rect_cut_left(&in, token_col);
         /* The lane's name, and what it is; in a short lane, the name beside its words. */
-        bool one_row = in.h < m->small_line + m->line;
+        bool one_row = !ui_layout_lanes_two_rows(v->l);
         float lh = one_row ? in.h : m->small_line;
         float nw = label(v, (ui_rect){in.x, in.y, in.w, lh}, UI_FONT_SANS_BOLD, m->small,
                          here ? t->text_strong : t->text_dim, UI_ALIGN_LEFT, UI_ID_NONE, lane_names[i]);

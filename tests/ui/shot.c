@@ -10,6 +10,7 @@
  * --live N       the live processes' step (shows "reviewing" when --at is earlier)
  * --hover KIND:I / --select KIND:I   cell, byte, field, header, pdu, event
  * --help-overlay, --question, --menu, --gone "reason"   the overlays
+ * --narration "words"   the lesson's text for the step (how a long one is set)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static int usage(void)
     fprintf(stderr, "usage: shot [--demo hello|pointers|fault|busy] [--at N | --at-kind KIND [--name P]] [--t X]\n"
                     "            [--size WxH] [--theme normal|projector] [--inspector] [--timeline] [--live N]\n"
                     "            [--hover KIND:I] [--select KIND:I] [--help-overlay] [--question] [--menu]\n"
-                    "            [--gone REASON] [--playing] --out FILE.png\n");
+                    "            [--gone REASON] [--playing] [--narration TEXT] --out FILE.png\n");
     return 2;
 }
 
@@ -114,6 +115,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--gone") == 0 && next) {
             vs.process_gone[UI_SERVER] = next;
+            i++;
+        } else if (strcmp(a, "--narration") == 0 && next) {
+            vs.narration = next;
             i++;
         } else if (strcmp(a, "--out") == 0 && next) {
             out = next;

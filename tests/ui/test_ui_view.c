@@ -490,6 +490,93 @@ static void test_narration_counter_and_review_banner(void **state)
     assert_non_null(find_text(&dl, "playing \xC2\xB7 2\xC3\x97"));
 }
 
+/* About DejaVu Sans's average advance in English text: half the size. */
+static float sans_measure(void *ctx, ui_font font, int size, const char *text, size_t len)
+{
+    return fixed_measure(ctx, font, size, text, len) * (0.5f / 0.6f);
+}
+
+/* The narration as drawn: its text commands in the narration's column of the header, joined by
+ * spaces into `out`; their size in *size (0 if they differ) and whether one ends cut. */
+static size_t narration_drawn(char *out, size_t cap, int *size, bool *cut)
+{
+    const ui_layout *l = &frame.layout;
+    size_t n = 0, lines = 0;
+    *size = -1;
+    *cut = false;
+    out[0] = '\0';
+    for (size_t i = 0; i < dl.count; i++) {
+        const ui_command *c = &dl.commands[i];
+        if (c->kind != UI_CMD_TEXT || c->size <= l->m.body || c->r.x >= l->status.x ||
+            c->r.y + c->r.h > l->header.y + l->header.h)
+            continue;
+        const char *t = ui_command_text(&dl, c);
+        *size = *size == -1 || *size == c->size ? c->size : 0;
+        if (c->text_len >= 3 && memcmp(t + c->text_len - 3, "\xE2\x80\xA6", 3) == 0)
+            *cut = true;
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", lines ? " " : "", (int)c->text_len, t);
+        assert_true(n < cap);
+        lines++;
+    }
+    return lines;
+}
+
+static void test_long_narration_is_read_in_full(void **state)
+{
+    (void)state;
+    /* The longest narration of the hello lesson (step 3). */
+    static const char longest[] =
+        "The stub reads the parameter from the client's memory. pszString is a pointer: an address that means "
+        "something only inside this process. The server has its own address space, where that number points to "
+        "nothing, or to something else. So the stub does not send the pointer: it follows it and reads the 13 "
+        "bytes it points to, \"hello, world\" and its terminating zero.";
+    static const char shorter[] = "The request goes out.";
+    static const int sizes[][2] = {{1280, 800}, {1600, 900}, {1920, 1080}};
+    static char drawn[4096], endless[2400];
+    for (size_t i = 0; i + 1 < sizeof endless; i++)
+        endless[i] = "word "[i % 5];
+    at_step(hello, 2);
+    ui_view_state vs;
+    ui_view_state_init(&vs);
+    vs.inspector = vs.timeline = 1;
+    for (int theme = 0; theme < UI_THEME_COUNT; theme++) {
+        for (size_t i = 0; i < 3; i++) {
+            int w = sizes[i][0], h = sizes[i][1], size;
+            bool cut;
+            const ui_theme *t = ui_theme_get((ui_theme_id)theme);
+            /* A short narration: full size, and the event's own sentence under it. */
+            vs.narration = shorter;
+            ui_view_build(&dl, scene, &vs, t, w, h, sans_measure, NULL, &frame);
+            ui_layout before = frame.layout;
+            assert_int_equal(narration_drawn(drawn, sizeof drawn, &size, &cut), 1);
+            assert_int_equal(size, frame.layout.m.narration);
+            assert_false(cut);
+            const ui_command *detail = find_text_in(frame.layout.header, "The client stub reads");
+            assert_non_null(detail); /* right under the narration's line */
+            assert_true(fabsf(detail->r.y - (frame.layout.narration.y + frame.layout.m.narration_line)) < 1);
+            /* The longest: every word of it, smaller but larger than body text, not cut, and
+             * nothing else in the window moved. */
+            vs.narration = longest;
+            ui_view_build(&dl, scene, &vs, t, w, h, sans_measure, NULL, &frame);
+            assert_false(dl.overflow);
+            assert_true(narration_drawn(drawn, sizeof drawn, &size, &cut) >= 3);
+            assert_false(cut);
+            assert_string_equal(drawn, longest);
+            assert_true(size >= frame.layout.m.narration_min && size > frame.layout.m.body);
+            assert_true(same_layout(&before, &frame.layout));
+            check_layout((ui_theme_id)theme, w, h, 1, 1);
+            /* Past any sensible length: the smallest size, cut with an ellipsis, in the header. */
+            vs.narration = endless;
+            ui_view_build(&dl, scene, &vs, t, w, h, sans_measure, NULL, &frame);
+            narration_drawn(drawn, sizeof drawn, &size, &cut);
+            assert_true(cut);
+            assert_int_equal(size, frame.layout.m.narration_min);
+            assert_true(same_layout(&before, &frame.layout));
+            check_layout((ui_theme_id)theme, w, h, 1, 1);
+        }
+    }
+}
+
 static void test_memory_shows_why_a_pointer_cannot_cross(void **state)
 {
     (void)state;
@@ -703,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_packet_crosses_at_mid_animation),
         cmocka_unit_test(test_token_moves_between_lanes),
         cmocka_unit_test(test_narration_counter_and_review_banner),
+        cmocka_unit_test(test_long_narration_is_read_in_full),
         cmocka_unit_test(test_memory_shows_why_a_pointer_cannot_cross),
         cmocka_unit_test(test_null_pointer_is_visibly_null),
         cmocka_unit_test(test_fault_and_crash_are_unmistakable),
