@@ -52,9 +52,10 @@ $(shell mkdir -p $(BUILD_ROOT))
 # everything installs nothing; otherwise apt-get installs what is missing, non-interactively.
 
 PKG_MODULES := cmocka:libcmocka-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
-               SDL2_image:libsdl2-image-dev
+               SDL2_image:libsdl2-image-dev libtirpc:libtirpc-dev
 # command : Debian package, for the programs tests run (tshark judges our bytes as Wireshark does).
-COMMANDS    := tshark:tshark clang:clang
+# rpcgen, taskset and valgrind are for `make bench` (ONC RPC's stubs, pinning, counting allocations).
+COMMANDS    := tshark:tshark clang:clang rpcgen:rpcsvc-proto taskset:util-linux valgrind:valgrind
 # clang runtime library : Debian package. libFuzzer (make fuzz, the fuzz smoke test) is a runtime
 # library of clang's that Debian packages apart from the compiler; found by clang itself.
 CLANG_RT    := fuzzer:libclang-rt-dev
@@ -318,6 +319,64 @@ fuzz: $(FUZZ_BINS)
 
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 
+# ---- benchmarks -----------------------------------------------------------------------------------
+# `make bench` (never part of `make test`) measures calls to build/conform_server beside the limit
+# and beside ONC RPC, in one run: tests/bench/run.sh says what and how. rpcbench calls through
+# conform's generated client stubs; rawping is a bare socket ping-pong of the same bytes; oncbench
+# is libtirpc with rpcgen's stubs for tests/bench/oncbench.x (made in $(BUILD)/gen/tests/bench/,
+# compiled without our warnings: rpcgen's code is not ours); ndrbench times NDR against memcpy.
+# `make test` runs rpcbench once on a few calls (tests/integration/bench_smoke.sh).
+
+BENCH_PROGS  := $(BUILD)/rpcbench $(BUILD)/rawping $(BUILD)/oncbench $(BUILD)/ndrbench
+ONC_GEN      := $(BUILD)/gen/tests/bench
+ONC_FILES    := $(ONC_GEN)/oncbench.h $(ONC_GEN)/oncbench_xdr.c $(ONC_GEN)/oncbench_clnt.c \
+                $(ONC_GEN)/oncbench_svc.c
+TIRPC_CFLAGS  = $(shell pkg-config --cflags libtirpc)
+TIRPC_LIBS    = $(shell pkg-config --libs libtirpc)
+
+$(BUILD)/obj/tests/bench/rpcbench.o $(BUILD)/obj/tests/bench/ndrbench.o: \
+$(BUILD)/obj/tests/bench/%.o: tests/bench/%.c $(CONFORM_DIR)/conform.h | $(GEN_INC)/rpcscope
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(CONFORM_DIR) \
+	    -c $< -o $@
+
+$(BUILD)/rpcbench: $(BUILD)/obj/tests/bench/rpcbench.o $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/ndrbench: $(BUILD)/obj/tests/bench/ndrbench.o $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/obj/tests/bench/rawping.o: tests/bench/rawping.c | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CSTD) $(WARN) $(OPT) -MMD -MP -c $< -o $@
+
+$(BUILD)/rawping: $(BUILD)/obj/tests/bench/rawping.o
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ -o $@
+
+# rpcgen: -h the header, -c the XDR routines, -l the client stub, -m the server's dispatcher.
+$(ONC_FILES) &: tests/bench/oncbench.x | deps
+	@mkdir -p $(ONC_GEN)
+	$(call SAY,RPCGEN,$<)cd $(ONC_GEN) && cp $(CURDIR)/$< . && rpcgen -h oncbench.x -o oncbench.h && \
+	    rpcgen -c oncbench.x -o oncbench_xdr.c && rpcgen -l oncbench.x -o oncbench_clnt.c && \
+	    rpcgen -m oncbench.x -o oncbench_svc.c
+
+$(BUILD)/obj/gen/tests/bench/%.o: $(ONC_GEN)/%.c $(ONC_GEN)/oncbench.h
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) -std=gnu11 $(OPT) -w $(TIRPC_CFLAGS) -c $< -o $@
+
+# libtirpc's API casts xdr_void, declared (void), to xdrproc_t: that one warning is off.
+$(BUILD)/obj/tests/bench/oncbench.o: tests/bench/oncbench.c $(ONC_GEN)/oncbench.h | deps
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CSTD) $(WARN) -Wno-cast-function-type $(OPT) -MMD -MP $(TIRPC_CFLAGS) -I$(ONC_GEN) -c $< -o $@
+
+$(BUILD)/oncbench: $(BUILD)/obj/tests/bench/oncbench.o \
+                   $(patsubst $(ONC_GEN)/%.c,$(BUILD)/obj/gen/tests/bench/%.o,$(filter %.c,$(ONC_FILES)))
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(TIRPC_LIBS) -o $@
+
+.PHONY: bench
+bench: $(BENCH_PROGS) $(CONFORM_PROGS) $(RPCSCOPE)
+	$(Q)sh tests/bench/run.sh $(BUILD)
+
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
 
@@ -384,12 +443,13 @@ all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST
 
 .PHONY: test
 test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs \
-      $(FUZZ_BINS)
+      $(FUZZ_BINS) $(BUILD)/rpcbench
 	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
 	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/rpcidl_cli.sh $(BUILD)" \
 	    "sh tests/integration/readme_rpc_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/conform_check.sh $(BUILD)" \
+	    "sh tests/integration/bench_smoke.sh $(BUILD)" \
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
