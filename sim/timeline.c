@@ -524,9 +524,9 @@ rs_status sim_timeline_add(sim_timeline *tl, const rs_trace_event *ev, uint64_t 
                             held);
     if (size > tl->opt.max_bytes || tl->bytes > tl->opt.max_bytes - size)
         return rs_error_set(err, RS_ERR_LIMIT,
-                            "timeline: the session's events would take more than %zu bytes, the "
-                            "limit (--max-bytes)",
-                            tl->opt.max_bytes);
+                            "timeline: the session's events would take more than %zu MiB, the "
+                            "limit of one session: record a shorter session",
+                            tl->opt.max_bytes >> 20);
 
     size_t pi;
     struct proc *p = proc_get(tl, ev->pid, &pi);
