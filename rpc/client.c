@@ -344,11 +344,6 @@ static rs_status fault_error(const rs_pdu *pdu, const char *what, uint32_t *faul
  * the thread's call (rs_trace_set_call() in rs_client_call_begin()). Events about a PDU carry the
  * PDU's own call id, since a bind's is not the request's. */
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_ENDIAN RS_BE
-#else
-#define HOST_ENDIAN RS_LE
-#endif
 
 static uint8_t endian_flag(rs_endian e) { return e == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0; }
 
@@ -437,27 +432,13 @@ static void trace_bind_answer(const rs_client *c, const rs_pdu *pdu, const rs_in
 /* One field of stub data, from the NDR stream's observer: NDR_PUT while encoding, NDR_GET while
  * decoding. A decoded multi-byte value in the other byte order than this machine's is where the
  * stub converts it (NDR's receiver-makes-right): the event says so. */
+/* trace.c tells padding from data by this value without including ndr.h. */
+_Static_assert(RS_NDR_ROLE_PADDING == 1, "rs_trace_ndr_field() assumes padding is role 1");
+
 static void emit_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes, bool out)
 {
-    bool decoding = ndr->dir == RS_NDR_DECODE;
-    bool converted = decoding && ndr->endian != HOST_ENDIAN && f->role != RS_NDR_ROLE_PADDING &&
-                     f->count > 0 && f->length / f->count > 1;
-    rs_trace_event ev = {
-        .kind = decoding ? RS_TRACE_NDR_GET : RS_TRACE_NDR_PUT,
-        .role = RS_TRACE_ROLE_CLIENT,
-        .ndr_role = (uint8_t)f->role,
-        .offset = f->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)f->offset,
-        .length = f->length > UINT32_MAX ? UINT32_MAX : (uint32_t)f->length,
-        .name = f->name,
-        .ndr_type = f->type,
-        .text = !converted ? NULL
-                : ndr->endian == RS_BE ? "converted from big-endian"
-                                       : "converted from little-endian",
-        .flags = (uint8_t)((out ? RS_TRACE_FLAG_OUT : 0) | endian_flag(ndr->endian)),
-        .bytes = bytes,
-        .bytes_len = f->length,
-    };
-    rs_trace_emit(&ev);
+    rs_trace_ndr_field(RS_TRACE_ROLE_CLIENT, ndr->dir == RS_NDR_DECODE, ndr->endian, f->name, f->type, f->offset,
+                       f->length, f->count, (uint8_t)f->role, bytes, out);
 }
 
 /* The observers of the request's encoding stream and the response's decoding stream. */

@@ -640,11 +640,6 @@ static void drain_wake(rs_server *s)
  * one branch and builds nothing. Events name their call id themselves: a worker has a current
  * call (rs_trace_set_call()) only from DISPATCH to the answer, and a bind is no call at all. */
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_ENDIAN RS_BE
-#else
-#define HOST_ENDIAN RS_LE
-#endif
 
 static uint8_t endian_flag(rs_endian e) { return e == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0; }
 
@@ -797,25 +792,8 @@ static void trace_reassembled(const srv_conn *sc, const rs_pdu *req, size_t frag
  * so. */
 static void emit_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes, bool out)
 {
-    bool decoding = ndr->dir == RS_NDR_DECODE;
-    bool converted = decoding && ndr->endian != HOST_ENDIAN && f->role != RS_NDR_ROLE_PADDING &&
-                     f->count > 0 && f->length / f->count > 1;
-    rs_trace_event ev = {
-        .kind = decoding ? RS_TRACE_NDR_GET : RS_TRACE_NDR_PUT,
-        .role = RS_TRACE_ROLE_SERVER,
-        .ndr_role = (uint8_t)f->role,
-        .offset = f->offset > UINT32_MAX ? UINT32_MAX : (uint32_t)f->offset,
-        .length = f->length > UINT32_MAX ? UINT32_MAX : (uint32_t)f->length,
-        .name = f->name,
-        .ndr_type = f->type,
-        .text = !converted ? NULL
-                : ndr->endian == RS_BE ? "converted from big-endian"
-                                       : "converted from little-endian",
-        .flags = (uint8_t)((out ? RS_TRACE_FLAG_OUT : 0) | endian_flag(ndr->endian)),
-        .bytes = bytes,
-        .bytes_len = f->length,
-    };
-    rs_trace_emit(&ev);
+    rs_trace_ndr_field(RS_TRACE_ROLE_SERVER, ndr->dir == RS_NDR_DECODE, ndr->endian, f->name, f->type, f->offset,
+                       f->length, f->count, (uint8_t)f->role, bytes, out);
 }
 
 /* The observers of the request's decoding stream and the response's encoding stream. */

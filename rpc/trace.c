@@ -974,3 +974,38 @@ void rs_trace_procedure_slow(rs_trace_kind kind, const char *procedure)
     rs_trace_event ev = {.kind = kind, .procedure = procedure};
     rs_trace_emit(&ev);
 }
+
+/* ---- NDR fields, for the client and server runtimes' stream observers ----------------------- */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_ENDIAN RS_BE
+#else
+#define HOST_ENDIAN RS_LE
+#endif
+
+/* rs_ndr_role's padding value: the trace does not include ndr.h (it calls no other layer). */
+#define NDR_ROLE_PADDING 1
+
+void rs_trace_ndr_field(rs_trace_role role, bool decoding, rs_endian endian, const char *name,
+                        const char *ndr_type, size_t offset, size_t length, uint32_t count,
+                        uint8_t ndr_role, const uint8_t *bytes, bool out)
+{
+    bool converted = decoding && endian != HOST_ENDIAN && ndr_role != NDR_ROLE_PADDING && count > 0 &&
+                     length / count > 1;
+    rs_trace_event ev = {
+        .kind = decoding ? RS_TRACE_NDR_GET : RS_TRACE_NDR_PUT,
+        .role = role,
+        .ndr_role = ndr_role,
+        .offset = offset > UINT32_MAX ? UINT32_MAX : (uint32_t)offset,
+        .length = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length,
+        .name = name,
+        .ndr_type = ndr_type,
+        .text = !converted ? NULL
+                : endian == RS_BE ? "converted from big-endian"
+                                  : "converted from little-endian",
+        .flags = (uint8_t)((out ? RS_TRACE_FLAG_OUT : 0) | (endian == RS_BE ? RS_TRACE_FLAG_BIG_ENDIAN : 0)),
+        .bytes = bytes,
+        .bytes_len = length,
+    };
+    rs_trace_emit(&ev);
+}

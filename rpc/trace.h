@@ -265,6 +265,16 @@ void rs_trace_clear_call(void);
  * back. With no gate ever used it is CLOCK_MONOTONIC itself. */
 int64_t rs_trace_clock_ns(void);
 
+/* One NDR field the runtime's stream observer saw (the NDR engine reports each field it writes or
+ * reads; see rs_ndr_set_observer()): an NDR_GET when `decoding`, else an NDR_PUT, with the
+ * field's name path, type, range and role, its bytes, RS_TRACE_FLAG_OUT on the way back, and
+ * RS_TRACE_FLAG_BIG_ENDIAN for big-endian data. A multi-byte field decoded from the other byte
+ * order than this machine's says "converted from big-endian" (or little-endian): that is where
+ * "receiver makes right" happens. Call only when rs_trace_enabled(). */
+void rs_trace_ndr_field(rs_trace_role role, bool decoding, rs_endian endian, const char *name,
+                        const char *ndr_type, size_t offset, size_t length, uint32_t count,
+                        uint8_t ndr_role, const uint8_t *bytes, bool out);
+
 /* ---- what generated stubs call (each is one branch when tracing is off) ---------------------- */
 
 void rs_trace_param_slow(rs_trace_kind kind, const char *name, const char *c_type,
