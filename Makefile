@@ -452,6 +452,7 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) l
 	    "sh tests/integration/bench_smoke.sh $(BUILD)" \
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
+	    "sh tests/integration/lessons_check.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
 
