@@ -124,7 +124,7 @@ rs_status rs_trace_put_preamble(rs_buf *out)
     return RS_OK;
 }
 
-rs_status rs_trace_get_preamble(rs_buf *in)
+rs_status rs_trace_read_preamble(rs_buf *in, unsigned *version)
 {
     size_t left = rs_buf_remaining(in);
     if (left < RS_TRACE_PREAMBLE_SIZE)
@@ -138,17 +138,54 @@ rs_status rs_trace_get_preamble(rs_buf *in)
                            "trace: the stream begins with %02x %02x %02x %02x, not \"RSTR\": it "
                            "is not an rpcscope trace",
                            p[0], p[1], p[2], p[3]);
-    unsigned version = rs_load_u16(p + 4, RS_LE), reserved = rs_load_u16(p + 6, RS_LE);
-    if (version != RS_TRACE_VERSION)
+    unsigned v = rs_load_u16(p + 4, RS_LE), reserved = rs_load_u16(p + 6, RS_LE);
+    if (v < RS_TRACE_VERSION_MIN || v > RS_TRACE_VERSION)
         return rs_buf_fail(in, RS_ERR_VERSION,
-                           "trace: the stream is in format version %u; this reader knows only "
-                           "version %d",
-                           version, RS_TRACE_VERSION);
+                           "trace: the stream is in format version %u; this reader knows "
+                           "versions %d to %d",
+                           v, RS_TRACE_VERSION_MIN, RS_TRACE_VERSION);
     if (reserved != 0)
         return rs_buf_fail(in, RS_ERR_PROTOCOL,
-                           "trace: the preamble's reserved field is 0x%04x; version %d has 0 there",
-                           reserved, RS_TRACE_VERSION);
+                           "trace: the preamble's reserved field is 0x%04x; version %u has 0 there",
+                           reserved, v);
     in->pos += RS_TRACE_PREAMBLE_SIZE;
+    *version = v;
+    return RS_OK;
+}
+
+rs_status rs_trace_get_preamble(rs_buf *in)
+{
+    unsigned version;
+    return rs_trace_read_preamble(in, &version);
+}
+
+void rs_trace_put_release(uint8_t out[RS_TRACE_RELEASE_SIZE], uint64_t seq, rs_trace_verdict v)
+{
+    rs_store_u64(out, RS_LE, seq);
+    rs_store_u16(out + 8, RS_LE, (uint16_t)v.kind);
+    rs_store_u16(out + 10, RS_LE, 0); /* reserved */
+    rs_store_u32(out + 12, RS_LE, v.kind == RS_TRACE_DELAY ? v.ms : 0);
+}
+
+rs_status rs_trace_get_release(const uint8_t in[RS_TRACE_RELEASE_SIZE], uint64_t *seq,
+                               rs_trace_verdict *v, char *why, size_t why_size)
+{
+    *seq = rs_load_u64(in, RS_LE);
+    unsigned kind = rs_load_u16(in + 8, RS_LE), reserved = rs_load_u16(in + 10, RS_LE);
+    uint32_t arg = rs_load_u32(in + 12, RS_LE);
+    const char *bad = NULL;
+    if (kind > RS_TRACE_VERDICT_LAST)
+        bad = "an unknown verdict";
+    else if (reserved != 0)
+        bad = "a nonzero reserved field";
+    else if (kind == RS_TRACE_DELAY ? arg == 0 || arg > RS_TRACE_DELAY_MAX_MS : arg != 0)
+        bad = "an argument out of range for its verdict";
+    if (bad != NULL) {
+        snprintf(why, why_size, "the release of seq %" PRIu64 " has %s (verdict %u, arg %" PRIu32
+                 ")", *seq, bad, kind, arg);
+        return RS_ERR_PROTOCOL;
+    }
+    *v = (rs_trace_verdict){.kind = (rs_trace_verdict_kind)kind, .ms = arg};
     return RS_OK;
 }
 
@@ -436,6 +473,8 @@ static _Thread_local struct {
     uint16_t opnum;
 } current;
 static _Thread_local bool reporting;
+/* The verdict of this thread's last release, until rs_trace_take_verdict() takes it. */
+static _Thread_local rs_trace_verdict verdict;
 
 static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -867,7 +906,8 @@ static void fill_from_call(rs_trace_event *ev)
         ev->opnum = current.opnum;
 }
 
-/* Waits for the release of record `seq`, the clock standing still meanwhile. sink.lock held. */
+/* Waits for the release of record `seq`, the clock standing still meanwhile, and keeps its
+ * verdict for rs_trace_take_verdict(). sink.lock held. */
 static void gate(uint64_t seq)
 {
     uint8_t release[RS_TRACE_RELEASE_SIZE];
@@ -896,16 +936,33 @@ static void gate(uint64_t seq)
                   seq);
         return;
     }
-    uint64_t released = rs_load_u64(release, RS_LE);
-    if (released != seq)
+    uint64_t released;
+    rs_trace_verdict v;
+    char why[160];
+    if (rs_trace_get_release(release, &released, &v, why, sizeof why) != RS_OK) {
+        sink_drop("trace: %s", why);
+        return;
+    }
+    if (released != seq) {
         sink_drop("trace: the simulator released seq %" PRIu64 " while seq %" PRIu64
                   " waited at the step gate: the trace stream is out of step",
                   released, seq);
+        return;
+    }
+    verdict = v;
+}
+
+rs_trace_verdict rs_trace_take_verdict(void)
+{
+    rs_trace_verdict v = verdict;
+    verdict = (rs_trace_verdict){.kind = RS_TRACE_GO};
+    return v;
 }
 
 /* Encodes the event and writes it whole; then the gate. sink.lock held. */
 static void report(rs_trace_event *ev)
 {
+    verdict = (rs_trace_verdict){.kind = RS_TRACE_GO}; /* a verdict belongs to one event */
     rs_buf out;
     rs_buf_init(&out, (size_t)RS_TRACE_LENGTH_SIZE + RS_TRACE_RECORD_MAX);
     if (rs_trace_encode(ev, &out) != RS_OK) {

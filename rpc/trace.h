@@ -33,7 +33,7 @@
  * is dropped in the child (a file sink is kept; records carry the pid). fork() itself waits while
  * another thread waits at the gate, so that the child never inherits a held lock.
  *
- * ---- The stream format (version 1) -------------------------------------------------------------
+ * ---- The stream format (version 2) -------------------------------------------------------------
  *
  * All integers little-endian, whatever the RPC's byte order. A stream (a socket connection or a
  * file) begins with an 8-byte preamble, then records:
@@ -68,11 +68,23 @@
  *                              bytes the event carries (may be 0)
  *                              -- and nothing after them: `length` ends here
  *
- *     release:   u64     the seq of the record the process waits on (step mode only)
+ *     release:   offset  size  field                      (step mode only; simulator -> process)
+ *                     0     8  seq             the record the process waits on
+ *                     8     2  verdict         rs_trace_verdict: what to do with the step
+ *                    10     2  reserved, 0
+ *                    12     4  arg             RS_TRACE_DELAY: milliseconds (1..60000), else 0
  *
- * In step mode the process waits after each record until the simulator writes that record's seq
- * back (8 bytes, u64) on the same connection. A release with another seq is a protocol error: the
- * process drops the sink (and runs on) rather than guess which step the simulator meant.
+ * In step mode the process waits after each record until the simulator writes that record's
+ * release (16 bytes) back on the same connection. A release with another seq, an unknown
+ * verdict, a nonzero reserved field or an arg out of range is a protocol error: the process drops
+ * the sink (and runs on) rather than guess what the simulator meant. The verdict is how the window
+ * acts on the thing itself: "drop this packet" is RS_TRACE_DROP on the release of its PDU_SENT,
+ * which is where the sender waits while the packet is drawn in flight; the runtime reads it with
+ * rs_trace_take_verdict() (transport.h says what each verdict does to a PDU).
+ *
+ * Version 1 streams (written before the verdict existed) have the same records and an 8-byte
+ * release (the seq alone); readers accept both, and the collector answers each process in the
+ * version it announced.
  *
  * A reader rejects a wrong magic, a version it does not know, a nonzero reserved field, a length
  * out of range, strings or bytes that run past the record or exceed their maxima, a NUL inside a
@@ -90,7 +102,8 @@
 #include "buf.h"
 #include "status.h"
 
-#define RS_TRACE_VERSION 1
+#define RS_TRACE_VERSION 2
+#define RS_TRACE_VERSION_MIN 1         /* the oldest version a reader accepts */
 #define RS_TRACE_PREAMBLE_SIZE 8
 #define RS_TRACE_LENGTH_SIZE 4                /* the u32 that begins each record */
 #define RS_TRACE_FIXED_SIZE 52                /* length and fixed fields: the strings start here */
@@ -101,8 +114,23 @@
 #define RS_TRACE_RECORD_MAX (16u << 20)       /* a reader refuses records longer than this */
 #define RS_TRACE_BYTES_MAX (4u << 20)         /* an event carries at most this many bytes */
 #define RS_TRACE_STRING_MAX 1024              /* longer strings are cut */
-#define RS_TRACE_RELEASE_SIZE 8               /* the step gate's release: a u64 seq */
+#define RS_TRACE_RELEASE_SIZE 16              /* the step gate's release: seq, verdict, arg */
+#define RS_TRACE_RELEASE_V1_SIZE 8            /* a version-1 release: the seq alone */
+#define RS_TRACE_DELAY_MAX_MS 60000           /* the longest RS_TRACE_DELAY */
 #define RS_TRACE_CONNECT_TIMEOUT_MS 1000      /* a socket sink that does not answer is given up */
+
+/* What the simulator says about a step when it releases it (the release's verdict). */
+typedef enum rs_trace_verdict_kind {
+    RS_TRACE_GO = 0,    /* carry on */
+    RS_TRACE_DELAY = 1, /* carry on after arg milliseconds (PDU_SENT: the packet is late) */
+    RS_TRACE_DROP = 2,  /* PDU_SENT: the network loses the packet; it is never written */
+} rs_trace_verdict_kind;
+#define RS_TRACE_VERDICT_LAST RS_TRACE_DROP
+
+typedef struct rs_trace_verdict {
+    rs_trace_verdict_kind kind;
+    uint32_t ms;        /* RS_TRACE_DELAY only */
+} rs_trace_verdict;
 
 /* Who reported it. */
 typedef enum rs_trace_role {
@@ -260,6 +288,11 @@ void rs_trace_set_call(rs_trace_role role, const char *interface, const char *pr
                        uint32_t call_id, uint16_t opnum);
 void rs_trace_clear_call(void);
 
+/* The verdict of the release of the last event this thread reported, and forgets it (the next
+ * call says RS_TRACE_GO). Without a gate, or when the event was released with no verdict, it is
+ * RS_TRACE_GO. The runtime asks right after the events where a verdict means something. */
+rs_trace_verdict rs_trace_take_verdict(void);
+
 /* The clock for RPC deadlines: monotonic nanoseconds minus the time spent at step gates. While
  * a thread waits at the gate it stands still for every thread of the process; it never goes
  * back. With no gate ever used it is CLOCK_MONOTONIC itself. */
@@ -307,10 +340,22 @@ static inline void rs_trace_procedure(rs_trace_kind kind, const char *procedure)
 RS_MUST_CHECK rs_status rs_trace_put_preamble(rs_buf *out);
 
 /* Checks the preamble at in's cursor and consumes it: RS_ERR_PROTOCOL for a wrong magic or a
- * nonzero reserved field, RS_ERR_VERSION for a version this reader does not know,
- * RS_ERR_TRUNCATED for fewer than 8 bytes, each with the sentence on `in` and the cursor left
- * where it was. */
+ * nonzero reserved field, RS_ERR_VERSION for a version this reader does not know (outside
+ * RS_TRACE_VERSION_MIN..RS_TRACE_VERSION), RS_ERR_TRUNCATED for fewer than 8 bytes, each with the
+ * sentence on `in` and the cursor left where it was. */
 RS_MUST_CHECK rs_status rs_trace_get_preamble(rs_buf *in);
+
+/* The same, and says which version the stream is in (the size of its releases depends on it). */
+RS_MUST_CHECK rs_status rs_trace_read_preamble(rs_buf *in, unsigned *version);
+
+/* Writes a release (RS_TRACE_RELEASE_SIZE bytes) into out. */
+void rs_trace_put_release(uint8_t out[RS_TRACE_RELEASE_SIZE], uint64_t seq, rs_trace_verdict v);
+
+/* Reads a release; RS_ERR_PROTOCOL (and a sentence in why) for an unknown verdict, a nonzero
+ * reserved field or a delay out of range. */
+RS_MUST_CHECK rs_status rs_trace_get_release(const uint8_t in[RS_TRACE_RELEASE_SIZE],
+                                             uint64_t *seq, rs_trace_verdict *v, char *why,
+                                             size_t why_size);
 
 /* Appends one record, all of it or nothing. Strings longer than RS_TRACE_STRING_MAX are cut
  * (at a UTF-8 character boundary); bytes beyond RS_TRACE_BYTES_MAX are cut and the TRUNCATED

@@ -4,11 +4,14 @@
  * every PDU as it goes out (PDU_SENT, before the bytes are written, so that a step gate holds the
  * PDU on this side until the simulator releases it) and as it arrives (PDU_RECEIVED). Each event
  * names its connection as "LOCAL -> PEER", the way a packet capture tells connections apart.
- * rs_conn_send_held() adds an injected hold (inject.h) between PDU_SENT and the first byte. */
+ * rs_conn_send_held() adds an injected hold (inject.h) between PDU_SENT and the first byte, and
+ * carries out the simulator's verdict on a PDU_SENT (trace.h): DELAY holds the PDU, DROP never
+ * writes it (an ERROR event "dropped by the window: ..." says so). */
 #include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -337,7 +340,8 @@ rs_status rs_conn_connect(const rs_binding *b, int64_t deadline, rs_conn **out, 
 /* The note that explains an injected hold: an ERROR event about the PDU about to be held. */
 static void emit_hold_note(const rs_conn *c, const uint8_t *pdu, size_t len, const char *note)
 {
-    rs_trace_event ev = {.kind = RS_TRACE_ERROR, .role = c->role, .text = note};
+    rs_trace_event ev = {.kind = RS_TRACE_ERROR, .layer = RS_TRACE_LAYER_TRANSPORT,
+                         .role = c->role, .text = note}; /* the socket's lane: it is held there */
     if (len >= RS_PDU_HEADER_SIZE) {
         rs_endian e = (pdu[HDR_DREP_OFFSET] & 0xF0) == RS_DREP_INT_BIG_ENDIAN ? RS_BE : RS_LE;
         ev.ptype = pdu[HDR_PTYPE_OFFSET];
@@ -379,8 +383,24 @@ rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t h
                             const char *note, int64_t deadline, rs_error *err)
 {
     const uint8_t *p = data;
-    if (rs_trace_enabled()) /* before the first byte leaves: a step gate holds the PDU here */
+    if (rs_trace_enabled()) { /* before the first byte leaves: a step gate holds the PDU here */
         emit_pdu(RS_TRACE_PDU_SENT, c, p, len);
+        /* The simulator may act on the packet it draws in flight (trace.h, the verdict). */
+        rs_trace_verdict v = rs_trace_take_verdict();
+        if (v.kind == RS_TRACE_DROP) {
+            emit_hold_note(c, p, len,
+                           "dropped by the window: the network loses this PDU; the peer never "
+                           "receives it");
+            return RS_OK; /* as for a lost packet, the sender does not know */
+        }
+        if (v.kind == RS_TRACE_DELAY) {
+            char late[96];
+            snprintf(late, sizeof late, "delayed by the window: this PDU is held %" PRIu32
+                     " ms before it goes out", v.ms);
+            emit_hold_note(c, p, len, late);
+            hold(v.ms, deadline);
+        }
+    }
     if (hold_ms > 0) {
         if (note != NULL && rs_trace_enabled())
             emit_hold_note(c, p, len, note);

@@ -36,6 +36,7 @@ typedef enum { STEP_UNKNOWN, STEP_YES, STEP_NO } step_state;
 struct conn {
     int fd;
     bool preamble;        /* read and accepted */
+    unsigned version;     /* the format the process announced: its releases' size */
     uint8_t *in;          /* bytes read and not yet decoded: [0, in_len) */
     size_t in_len, in_cap;
     bool have_pid;
@@ -384,21 +385,25 @@ static bool flush_out(struct conn *k)
     return true;
 }
 
-void sim_collector_release(sim_collector *c, uint32_t pid, uint64_t seq)
+void sim_collector_release(sim_collector *c, uint32_t pid, uint64_t seq, rs_trace_verdict v)
 {
     for (size_t i = 0; i < c->conn_count; i++) {
         struct conn *k = &c->conns[i];
         if (!k->have_pid || k->pid != pid || k->held != seq || seq == 0)
             continue;
         k->held = 0;
-        if (k->out_len + RS_TRACE_RELEASE_SIZE > sizeof k->out) {
+        /* A version-1 process reads the seq alone, and knows no verdicts. */
+        size_t size = k->version >= 2 ? RS_TRACE_RELEASE_SIZE : RS_TRACE_RELEASE_V1_SIZE;
+        if (k->out_len + size > sizeof k->out) {
             /* Releases pile up unread: it does not wait at its gate after all. */
             k->step = STEP_NO;
             k->out_len = 0;
             return;
         }
-        rs_store_u64(k->out + k->out_len, RS_LE, seq);
-        k->out_len += RS_TRACE_RELEASE_SIZE;
+        uint8_t release[RS_TRACE_RELEASE_SIZE];
+        rs_trace_put_release(release, seq, v);
+        memcpy(k->out + k->out_len, release, size);
+        k->out_len += size;
         if (!flush_out(k)) {
             char w[128];
             notice(c, "%s: cannot write to its trace connection: %s", who(k, w, sizeof w),
@@ -414,9 +419,9 @@ static uint64_t gate_held(void *ctx, uint32_t pid)
     return sim_collector_held(ctx, pid);
 }
 
-static void gate_release(void *ctx, uint32_t pid, uint64_t seq)
+static void gate_release(void *ctx, uint32_t pid, uint64_t seq, rs_trace_verdict v)
 {
-    sim_collector_release(ctx, pid, seq);
+    sim_collector_release(ctx, pid, seq, v);
 }
 
 sim_gate sim_collector_gate(sim_collector *c)
@@ -508,7 +513,7 @@ static bool decode(sim_collector *c, struct conn *k, rs_status *fatal, rs_error 
     if (!k->preamble) {
         rs_buf in;
         rs_buf_view(&in, k->in, k->in_len);
-        rs_status st = rs_trace_get_preamble(&in);
+        rs_status st = rs_trace_read_preamble(&in, &k->version);
         if (st == RS_ERR_TRUNCATED)
             return true;
         if (st != RS_OK) {

@@ -89,9 +89,10 @@ void sim_collector_expect(sim_collector *c, uint32_t pid, bool step);
 /* The seq process `pid` waits on, 0 if it waits on nothing (or is not connected). */
 uint64_t sim_collector_held(const sim_collector *c, uint32_t pid);
 
-/* Writes the release of `seq` to process `pid`, if that is what it waits on; otherwise does
- * nothing. */
-void sim_collector_release(sim_collector *c, uint32_t pid, uint64_t seq);
+/* Writes the release of `seq`, with its verdict (trace.h), to process `pid`, if that is what it
+ * waits on; otherwise does nothing. A process that announced format version 1 gets the seq
+ * alone: it knows no verdicts. */
+void sim_collector_release(sim_collector *c, uint32_t pid, uint64_t seq, rs_trace_verdict v);
 
 /* The gate the stepper uses: sim_collector_held() and sim_collector_release(). */
 sim_gate sim_collector_gate(sim_collector *c);

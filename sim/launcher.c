@@ -35,6 +35,8 @@ struct child {
     bool exited;
     int status;           /* from waitpid */
     uint64_t term_ns;     /* when SIGTERM was sent, 0 if not */
+    bool crashed_on_purpose; /* sim_launcher_crash_server() */
+    char crash[96];       /* how it died by a signal, "" if it did not */
 };
 
 struct sim_launcher {
@@ -427,15 +429,24 @@ static void exited(sim_launcher *l, struct child *ch)
     describe_exit(ch->status, how, sizeof how);
     bool signalled = WIFSIGNALED(ch->status);
     bool clean = WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == 0;
-    if (signalled)
+    if (signalled) {
         kill(-ch->pid, SIGKILL); /* anything it started goes with it */
+        snprintf(ch->crash, sizeof ch->crash, "%s",
+                 ch->crashed_on_purpose ? "killed from the window (SIGKILL)" : how);
+    }
     ch->pid = 0;
+    if (ch->crashed_on_purpose) {
+        say(l, "%s was killed from the window", ch->name);
+        return;
+    }
     if (ch->term_ns != 0)
         return; /* we asked it to end: how it ends is its own business */
     if (server && l->state == SIM_LAUNCH_STARTING)
         fail(l, "server %s before it printed `listening on BINDING`", how);
     else if (server && signalled && l->spec.server_may_die)
         say(l, "server %s", how);
+    else if (!server && !clean && l->kids[0].crashed_on_purpose)
+        say(l, "%s %s after the server was killed", ch->name, how); /* what the lesson shows */
     else if (!clean)
         fail(l, "%s %s", ch->name, how);
 }
@@ -547,6 +558,21 @@ const char *sim_launcher_binding(const sim_launcher *l)
 pid_t sim_launcher_server_pid(const sim_launcher *l)
 {
     return l->kids[0].pid;
+}
+
+bool sim_launcher_crash_server(sim_launcher *l)
+{
+    struct child *server = &l->kids[0];
+    if (l->kid_count == 0 || server->pid <= 0 || server->crashed_on_purpose)
+        return false;
+    server->crashed_on_purpose = true;
+    kill(-server->pid, SIGKILL);
+    return true;
+}
+
+const char *sim_launcher_server_crash(const sim_launcher *l)
+{
+    return l->kid_count > 0 && l->kids[0].crash[0] != '\0' ? l->kids[0].crash : NULL;
 }
 
 void sim_launcher_stop(sim_launcher *l)

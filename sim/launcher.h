@@ -97,6 +97,16 @@ const char *sim_launcher_binding(const sim_launcher *l);
 /* The server's pid, 0 once it is reaped. */
 pid_t sim_launcher_server_pid(const sim_launcher *l);
 
+/* Kills the server (SIGKILL to its process group), as the window's "Crash the server" does: a
+ * crash is then part of the lesson, not a failure of the session. False when there is no server
+ * running. */
+bool sim_launcher_crash_server(sim_launcher *l);
+
+/* How the server ended when it died by a signal ("crashed: signal 9 (Killed)"; "killed from the
+ * window (SIGKILL)" after sim_launcher_crash_server()), or NULL while it runs or when it exited
+ * on its own. */
+const char *sim_launcher_server_crash(const sim_launcher *l);
+
 /* Asks every program to end now (SIGTERM, SIGKILL after SIM_LAUNCH_KILL_MS); keep polling until
  * the state is DONE or FAILED. For Ctrl-C and the window's Quit. */
 void sim_launcher_stop(sim_launcher *l);

@@ -34,6 +34,7 @@
 #include "launcher.h"
 #include "lesson.h"
 #include "recording.h"
+#include "scene.h"
 #include "stepper.h"
 #include "text.h"
 #include "timeline.h"
@@ -1106,6 +1107,24 @@ static bool window_restart(void *ctx)
     return true;
 }
 
+/* The right-click "Crash the server": the launcher kills it, and the lesson goes on. */
+static bool window_crash_server(void *ctx, char *why, size_t why_size)
+{
+    session *s = ctx;
+    if (s->launcher == NULL || !sim_launcher_crash_server(s->launcher)) {
+        snprintf(why, why_size, "The server is not running");
+        return false;
+    }
+    return true;
+}
+
+/* The window greys out a server that died by a signal, with how. */
+static const char *window_crashed(void *ctx, int side)
+{
+    session *s = ctx;
+    return side == UI_SERVER && s->launcher != NULL ? sim_launcher_server_crash(s->launcher) : NULL;
+}
+
 /* Runs the window on the session (live or a replay) until it is closed. */
 static int run_window(session *s)
 {
@@ -1131,6 +1150,8 @@ static int run_window(session *s)
         .ctx = s,
         .poll = window_poll,
         .restart = s->launch ? window_restart : NULL,
+        .crash_server = s->launch ? window_crash_server : NULL,
+        .crashed = s->launch ? window_crashed : NULL,
     };
     /* A restart replaces the session's objects: the window reads them through `sim`. */
     s->window_sim = &sim;

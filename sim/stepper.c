@@ -11,6 +11,8 @@
 struct released {
     uint64_t seq;   /* the event it was released from, 0 if never */
     uint64_t at_ns; /* when */
+    uint64_t act_seq;         /* the event whose release carries `act`, 0 for none */
+    rs_trace_verdict act;
 };
 
 struct sim_stepper {
@@ -210,11 +212,31 @@ static bool grow_released(sim_stepper *s, size_t n)
 
 static void release(sim_stepper *s, size_t proc, uint32_t pid, uint64_t seq, uint64_t now_ns)
 {
-    s->gate.release(s->gate.ctx, pid, seq);
+    rs_trace_verdict v = {.kind = RS_TRACE_GO};
+    if (proc < s->rel_count && s->rel[proc].act_seq == seq) {
+        v = s->rel[proc].act;
+        s->rel[proc].act_seq = 0;
+    }
+    s->gate.release(s->gate.ctx, pid, seq, v);
     if (proc < s->rel_count) {
         s->rel[proc].seq = seq;
         s->rel[proc].at_ns = now_ns;
     }
+}
+
+rs_status sim_stepper_act(sim_stepper *s, size_t i, rs_trace_verdict v)
+{
+    if (!s->has_gate || i >= sim_timeline_count(s->tl))
+        return RS_ERR_INVALID_ARG;
+    const sim_event *e = sim_timeline_at(s->tl, i);
+    const sim_process *p = sim_timeline_process(s->tl, e->process);
+    if (s->gate.held(s->gate.ctx, p->pid) != e->ev.seq)
+        return RS_ERR_INVALID_ARG; /* it has moved on: what it did there is done */
+    if (!grow_released(s, sim_timeline_process_count(s->tl)))
+        return RS_ERR_NOMEM;
+    s->rel[e->process].act_seq = e->ev.seq;
+    s->rel[e->process].act = v;
+    return RS_OK;
 }
 
 /* The seq of process p's last placed event, 0 if none. */

@@ -52,8 +52,8 @@ typedef struct sim_gate {
     void *ctx;
     /* The seq process `pid` waits on at its gate, or 0 when it does not wait. */
     uint64_t (*held)(void *ctx, uint32_t pid);
-    /* Lets process `pid` go on from the event `seq`. */
-    void (*release)(void *ctx, uint32_t pid, uint64_t seq);
+    /* Lets process `pid` go on from the event `seq`, with a verdict about it (trace.h). */
+    void (*release)(void *ctx, uint32_t pid, uint64_t seq, rs_trace_verdict v);
 } sim_gate;
 
 typedef enum sim_play {
@@ -96,6 +96,14 @@ void sim_stepper_slower(sim_stepper *s);
 /* Questions: `asks(ctx, i)` says whether a question is to be shown before event i is revealed
  * (sim_cues_question() != NULL). NULL asks nothing. */
 void sim_stepper_set_questions(sim_stepper *s, bool (*asks)(void *ctx, size_t i), void *ctx);
+
+/* Acting on the thing itself: the release of event i (a placed event whose process still waits
+ * at it: for a PDU_SENT, the packet drawn in flight, whose bytes have not been written) will
+ * carry verdict v (trace.h), e.g. RS_TRACE_DROP: the sender's runtime never writes the packet.
+ * RS_OK when it will; RS_ERR_INVALID_ARG when i is not such an event (its process has moved on:
+ * "too late, the packet has left"), or without a gate (a replay). A later act on the same
+ * process replaces it. */
+RS_MUST_CHECK rs_status sim_stepper_act(sim_stepper *s, size_t i, rs_trace_verdict v);
 
 /* ---- the work -------------------------------------------------------------------------------- */
 

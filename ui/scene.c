@@ -8,6 +8,9 @@
 #include "ndr.h"
 #include "pdu.h"
 
+/* How the runtime words the kill-server fault just before the process dies (inject.h). */
+#define KILLED "injected: kill-server"
+
 ui_scene *ui_scene_create(void)
 {
     ui_scene *s = calloc(1, sizeof *s);
@@ -278,6 +281,10 @@ static void apply(ui_scene *s, const rs_trace_event *ev, size_t step)
         s->fault = true;
         break;
     case RS_TRACE_ERROR:
+        if (ev->text != NULL && strncmp(ev->text, KILLED, sizeof KILLED - 1) == 0) {
+            sd->crashed = true; /* its last words: nothing comes after them */
+            copy(sd->crash_reason, sizeof sd->crash_reason, "killed (SIGKILL) by the lesson's fault");
+        }
         if (ev->text != NULL && strncmp(ev->text, "drop", 4) == 0)
             for (size_t i = s->pdu_count; i-- > 0;) {
                 ui_pdu *p = &s->pdus[i];

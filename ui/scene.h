@@ -148,7 +148,8 @@ void ui_scene_destroy(ui_scene *s);
  *
  * Conventions read from the events beyond their kinds: an RS_TRACE_ERROR whose text begins with
  * "drop" marks the newest PDU in flight from that side (of its ptype, if the event names one)
- * as dropped; LISTEN and CONNECT carry a string binding ("ncacn_ip_tcp:...") or, for CONNECT
+ * as dropped; an RS_TRACE_ERROR beginning "injected: kill-server" (the lesson's fault, the
+ * process's last event) marks its side crashed; LISTEN and CONNECT carry a string binding ("ncacn_ip_tcp:...") or, for CONNECT
  * and ACCEPT, the connection's endpoints in their text; CLOSE ends the side's connection. */
 void ui_scene_build(ui_scene *s, const rs_trace_event *const *events, size_t count, size_t step);
 

@@ -745,6 +745,12 @@ static void draw_header(V *v)
         ui_draw_rect(v->dl, pill, t->review, pill.h / 2, UI_ID_NONE);
         label(v, ui_rect_inset(pill, m->pad, 0), UI_FONT_SANS_BOLD, m->small, t->on_tint, UI_ALIGN_CENTER,
               UI_ID_NONE, line);
+    } else if (v->vs->notice != NULL) {
+        float w = fminf(text_width(v, UI_FONT_SANS_BOLD, m->small, v->vs->notice) + 2 * m->pad, st.w);
+        ui_rect pill = {st.x + st.w - w, y3, w, m->small_line + m->gap};
+        ui_draw_rect(v->dl, pill, t->accent, pill.h / 2, UI_ID_NONE);
+        label(v, ui_rect_inset(pill, m->pad, 0), UI_FONT_SANS_BOLD, m->small, t->on_tint, UI_ALIGN_CENTER,
+              UI_ID_NONE, v->vs->notice);
     } else if (v->vs->lesson != NULL) {
         snprintf(line, sizeof line, "lesson: %s", v->vs->lesson);
         label(v, (ui_rect){st.x, y3, st.w, m->small_line}, UI_FONT_SANS, m->small, t->text_dim,
@@ -2219,7 +2225,7 @@ static void draw_question(V *v)
         ui_draw_frame(v->dl, b, chosen ? t->accent : t->panel_edge, roundf(m->radius * 0.6f), chosen ? 2 * m->stroke : 1,
                       UI_ID_NONE);
         char text[TEXT_MAX];
-        snprintf(text, sizeof text, "%c   %s%s", 'A' + i, vs->answers[i] ? vs->answers[i] : "",
+        snprintf(text, sizeof text, "%c   %s%s", '1' + i, vs->answers[i] ? vs->answers[i] : "", /* its key */
                  right && vs->answer_right >= 0 ? "   \xE2\x9C\x93" : wrong ? "   \xE2\x9C\x97" : "");
         label(v, ui_rect_inset(b, m->pad, 0), UI_FONT_SANS, m->body, t->text_strong, UI_ALIGN_LEFT, UI_ID_NONE, text);
     }

@@ -32,8 +32,9 @@
  *   - Scrolling: on the wheel over the inspector set vs.inspector_scroll = frame.hex_first_row
  *     plus or minus some rows (the view clamps it); -1 follows the current field again. The same
  *     for the timeline with vs.timeline_scroll and frame.timeline_first.
- *   - Right click: fill vs.menu for the thing hit (a packet: "Delay this packet", "Drop this
- *     packet"; the server's title, UI_HIT_SIDE: "Crash the server") and act on UI_HIT_MENU.
+ *   - Right click: fill vs.menu for the thing hit from ui_actions_menu() (actions.h: a packet in
+ *     flight can be delayed or dropped, the server's title crashed) and act on UI_HIT_MENU; put
+ *     what came of it in vs.notice for a few seconds.
  *   - Steps are counted from 1 on screen: scene step i is "Step i + 1", and live_step likewise.
  *
  * Cost: O(visible rows) for the hex dump and the timeline, O(fields of the inspected buffer) for
@@ -52,7 +53,7 @@
 #include "scene.h"
 #include "theme.h"
 
-#define UI_VIEW_ANSWERS_MAX 4
+#define UI_VIEW_ANSWERS_MAX 6      /* as many as a lesson may give (SIM_LESSON_ANSWERS_MAX) */
 #define UI_VIEW_MENU_MAX 8
 #define UI_VIEW_PACKETS_MAX 32       /* packets drawn on the wire at once; more are counted */
 #define UI_VIEW_SPEED_MIN 0.25f
@@ -126,6 +127,9 @@ typedef struct ui_view_state {
     int answer_count;
     int answer_chosen;           /* -1 until the student picks one */
     int answer_right;            /* the right one, -1 until the next event has shown it */
+    /* A sentence about what the last action did ("Too late: the packet has left"), shown in
+     * the status column while set. */
+    const char *notice;
     /* A context menu (right click): items drawn at (menu_x, menu_y). */
     const char *menu[UI_VIEW_MENU_MAX];
     int menu_count;              /* 0: no menu */

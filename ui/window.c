@@ -17,6 +17,7 @@
 
 #include <SDL.h>
 
+#include "actions.h"
 #include "draw.h"
 #include "render.h"
 #include "scene.h"
@@ -26,6 +27,7 @@
 #define NARRATION_BYTES (NARRATIONS_MAX * (SIM_LESSON_TEXT_MAX + 2))
 #define PANEL_SLIDE_PER_S 8.0f               /* how fast a panel opens: 1/8 s */
 #define WHEEL_ROWS 3                         /* rows (or events) per wheel notch */
+#define NOTICE_NS ((uint64_t)5 * 1000000000u) /* how long a notice stays */
 
 /* ---- the window's state and its one cleanup path ---------------------------------------------- */
 
@@ -47,6 +49,9 @@ typedef struct win {
     size_t shown_view, shown_revealed;   /* what the scene was built from; SIZE_MAX: rebuild */
     char narration[NARRATION_BYTES];
     size_t asked;                        /* the event whose question is on screen, or SIM_NONE */
+    ui_menu menu;                        /* the open context menu's actions (vs.menu: its items) */
+    char notice[160];                    /* vs.notice, until notice_until */
+    uint64_t notice_until;
     int w, h;
 } win;
 
@@ -271,6 +276,8 @@ static void restart(win *w)
         w->event_count = 0; /* a new timeline: its events are appended again */
         w->asked = SIM_NONE;
         w->vs.selected = w->vs.hover = (ui_hit){0};
+        w->vs.menu_count = 0;
+        w->vs.notice = NULL;
     } else {
         return;
     }
@@ -382,14 +389,82 @@ static bool on_key(win *w, const SDL_KeyboardEvent *k)
     return true;
 }
 
+static void notify(win *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Shows a sentence in the status column for NOTICE_NS. */
+static void notify(win *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->notice, sizeof w->notice, fmt, ap);
+    va_end(ap);
+    w->vs.notice = w->notice;
+    w->notice_until = now_ns() + NOTICE_NS;
+}
+
+/* The scene on screen is the live frontier of running processes: only then can one act. */
+static bool acting_live(const win *w)
+{
+    return w->sim->live && !sim_stepper_reviewing(w->sim->stepper) &&
+           sim_stepper_question(w->sim->stepper) == SIM_NONE;
+}
+
+/* A right click: the menu of what can be done to the thing under the mouse. Opening it pauses,
+ * so that the packet stays where it was clicked. */
+static void on_right_click(win *w, float x, float y)
+{
+    ui_view_state *vs = &w->vs;
+    ui_hit hit = ui_view_hit(w->dl, &w->frame, x, y);
+    vs->menu_count = 0;
+    ui_actions_menu(w->scene, hit, acting_live(w), &w->menu);
+    if (w->menu.count == 0) {
+        if (hit.kind == UI_HIT_PDU || (hit.kind == UI_HIT_SIDE && hit.index == UI_SERVER))
+            notify(w, "%s", !w->sim->live   ? "A replay: no programs to act on"
+                            : acting_live(w) ? "Too late: it has arrived"
+                                             : "Go live (End) to act");
+        return;
+    }
+    for (int i = 0; i < w->menu.count; i++)
+        vs->menu[i] = w->menu.items[i];
+    vs->menu_count = w->menu.count;
+    vs->menu_x = x;
+    vs->menu_y = y;
+    sim_stepper_pause(w->sim->stepper);
+}
+
+/* Carries out the menu's item k. */
+static void act(win *w, int k)
+{
+    if (k < 0 || k >= w->menu.count)
+        return;
+    ui_action a = w->menu.actions[k];
+    if (a == UI_ACTION_CRASH_SERVER) {
+        char why[160] = "";
+        if (w->sim->crash_server == NULL)
+            notify(w, "This session cannot crash its server");
+        else if (!w->sim->crash_server(w->sim->ctx, why, sizeof why))
+            notify(w, "%s", why[0] ? why : "The server is not running");
+        else
+            notify(w, "The server was killed (SIGKILL)");
+        return;
+    }
+    if (sim_stepper_act(w->sim->stepper, w->menu.target, ui_action_verdict(a)) != RS_OK) {
+        notify(w, "Too late: that packet has left its sender");
+        return;
+    }
+    notify(w, a == UI_ACTION_DROP ? "This packet will be lost" : "This packet will be 2 s late");
+}
+
 static void on_click(win *w, float x, float y)
 {
     ui_view_state *vs = &w->vs;
     ui_hit hit = ui_view_hit(w->dl, &w->frame, x, y);
     if (vs->menu_count > 0) {
         vs->menu_count = 0;
-        if (hit.kind == UI_HIT_MENU)
-            return; /* the runtime's fault injection from the window is not wired yet */
+        if (hit.kind == UI_HIT_MENU) {
+            act(w, hit.index);
+            return;
+        }
     }
     switch (hit.kind) {
     case UI_HIT_EVENT:
@@ -455,6 +530,8 @@ static bool poll_events(win *w)
         case SDL_MOUSEBUTTONDOWN:
             if (e.button.button == SDL_BUTTON_LEFT)
                 on_click(w, (float)e.button.x, (float)e.button.y);
+            else if (e.button.button == SDL_BUTTON_RIGHT)
+                on_right_click(w, (float)e.button.x, (float)e.button.y);
             break;
         case SDL_MOUSEWHEEL:
             on_wheel(w, e.wheel.y);
@@ -538,6 +615,12 @@ static int run_interactive(win *w)
         w->vs.live_step = sim->live && revealed > 0 ? revealed - 1 : SIZE_MAX;
         if (!sim->live && sim_stepper_reviewing(st))
             w->vs.live_step = revealed - 1; /* a replay reviews too: say where the frontier is */
+        if (w->vs.notice != NULL && frame_start > w->notice_until)
+            w->vs.notice = NULL;
+        for (int side = 0; side < UI_SIDES; side++) /* the present, not the past under review */
+            w->vs.process_gone[side] = sim->crashed != NULL && !sim_stepper_reviewing(st)
+                                           ? sim->crashed(sim->ctx, side)
+                                           : NULL;
         w->vs.inspector = approach(w->vs.inspector, w->inspector_to, dt);
         w->vs.timeline = approach(w->vs.timeline, w->timeline_to, dt);
 

@@ -21,7 +21,8 @@
  * Keys: Space play/pause, Right step, Left step back, Home/End, Up/Down speed, Tab focus,
  * I inspector, T timeline, F full screen, P projector theme, ? help, R restart, Q/Esc quit,
  * 1..6 answer the lesson's question, B / N pause at every PDU / NDR step. Mouse: hover and
- * click anything (ui_view_hit); a click on the timeline jumps there.
+ * click anything (ui_view_hit); a click on the timeline jumps there; a right click on a packet in
+ * flight or on the server's title opens what can be done to it (actions.h), and pauses.
  *
  * Costs: nothing is allocated per frame once warm. The scene is rebuilt only when the shown
  * step or the frontier moves, from an array of event pointers that grows with the timeline.
@@ -68,6 +69,12 @@ typedef struct ui_window_sim {
     /* Stops the programs, empties the session and starts the lesson again; tl, stepper and cues
      * may change. False if it could not (the owner said why). NULL: R goes back to step 1. */
     bool (*restart)(void *ctx);
+    /* Kills the server (the right-click "Crash the server"). False, with a sentence in why, when
+     * it could not. NULL: the menu does not offer it. */
+    bool (*crash_server)(void *ctx, char *why, size_t why_size);
+    /* How the process on `side` (UI_CLIENT, UI_SERVER) died, or NULL while it runs or when it
+     * ended on its own: the window greys that address space out with the reason. NULL: never. */
+    const char *(*crashed)(void *ctx, int side);
 } ui_window_sim;
 
 typedef struct ui_window_options {

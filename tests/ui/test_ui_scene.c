@@ -137,6 +137,23 @@ static void test_conventions(void **state)
     assert_int_equal(scene->pdus[0].call_id, 9);
     assert_int_equal(scene->buffer_count, 2);
     assert_int_equal(scene->current_buffer, 1);
+    /* The lesson's kill-server fault: the server's last words mark it crashed, from that step. */
+    rs_trace_event listen = {.kind = RS_TRACE_LISTEN, .role = RS_TRACE_ROLE_SERVER, .pid = 77,
+                             .text = "ncacn_ip_tcp:127.0.0.1[4747]"};
+    rs_trace_event killed = {.kind = RS_TRACE_ERROR, .role = RS_TRACE_ROLE_SERVER, .pid = 77,
+                             .text = "injected: kill-server on HelloProc: the server process is killed"};
+    rs_trace_event other = {.kind = RS_TRACE_ERROR, .role = RS_TRACE_ROLE_SERVER, .pid = 77,
+                            .text = "injected: raise nca_s_fault_int_div_by_zero on Divide"};
+    const rs_trace_event *crash[] = {&listen, &other, &killed};
+    ui_scene_build(scene, crash, 3, 1);
+    assert_false(scene->sides[UI_SERVER].crashed); /* another fault is not a crash */
+    ui_scene_build(scene, crash, 3, 2);
+    assert_true(scene->sides[UI_SERVER].crashed);
+    assert_non_null(strstr(scene->sides[UI_SERVER].crash_reason, "SIGKILL"));
+    assert_false(scene->sides[UI_CLIENT].crashed);
+    ui_scene_build(scene, crash, 3, 1); /* stepping back: not yet */
+    assert_false(scene->sides[UI_SERVER].crashed);
+
     /* An empty timeline is an empty scene. */
     ui_scene_build(scene, events, 0, 0);
     assert_int_equal(scene->step, SIZE_MAX);

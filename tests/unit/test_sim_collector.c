@@ -24,6 +24,8 @@
 #include "collector.h"
 #include "trace.h"
 
+static const rs_trace_verdict GO = {.kind = RS_TRACE_GO};
+
 static char notices[8][512];
 static int notice_count;
 
@@ -122,15 +124,15 @@ static void test_gate_holds_until_release(void **state)
     assert_int_equal(atomic_load(&t.reported), 0); /* still at the gate */
     assert_int_equal(sim_collector_held(f.c, pid), seq);
     assert_int_equal(sim_timeline_count(f.tl), 1);
-    sim_collector_release(f.c, pid, seq + 7); /* not what it waits on: nothing happens */
+    sim_collector_release(f.c, pid, seq + 7, GO); /* not what it waits on: nothing happens */
     assert_int_equal(sim_collector_held(f.c, pid), seq);
     sim_gate g = sim_collector_gate(f.c);
-    g.release(g.ctx, pid, seq);
+    g.release(g.ctx, pid, seq, GO);
     assert_int_equal(sim_collector_held(f.c, pid), 0);
     poll_until(&f, 2);
     assert_int_equal(atomic_load(&t.reported), 1);
     assert_int_equal(g.held(g.ctx, pid), seq + 1);
-    sim_collector_release(f.c, pid, seq + 1);
+    sim_collector_release(f.c, pid, seq + 1, GO);
     pthread_join(th, NULL);
     assert_int_equal(atomic_load(&t.reported), 2);
     assert_string_equal(t.last_error, "");
@@ -393,9 +395,9 @@ static void test_forked_child(void **state)
     poll_for(&f, 100);
     int status;
     assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* held */
-    sim_collector_release(f.c, (uint32_t)pid, sim_collector_held(f.c, (uint32_t)pid));
+    sim_collector_release(f.c, (uint32_t)pid, sim_collector_held(f.c, (uint32_t)pid), GO);
     poll_until(&f, 2);
-    sim_collector_release(f.c, (uint32_t)pid, sim_collector_held(f.c, (uint32_t)pid));
+    sim_collector_release(f.c, (uint32_t)pid, sim_collector_held(f.c, (uint32_t)pid), GO);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);

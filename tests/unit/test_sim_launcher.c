@@ -51,6 +51,7 @@ static int setup(void **state)
     script("never", "echo starting\nexec sleep 30");
     script("early", "echo cannot\nexit 1");
     script("slow-client", "sleep 0.3");
+    script("late-fail-client", "sleep 0.5\nexit 1");
     script("forever", "echo \"listening on y\"\necho $$ > \"$1\"\nexec sleep 30");
     return 0;
 }
@@ -199,6 +200,49 @@ static void test_server_crashes(void **state)
     assert_reaped(&r);
 }
 
+/* The window's "Crash the server": the launcher kills it, says so, and a client that then fails
+ * is what the lesson shows, not a broken session. */
+static void test_crash_server_from_the_window(void **state)
+{
+    (void)state;
+    char sp[128], cp[128];
+    snprintf(sp, sizeof sp, "%s/server", dir);
+    snprintf(cp, sizeof cp, "%s/late-fail-client", dir);
+    char *sargv[] = {sp, NULL};
+    char *cargv[] = {cp, NULL};
+    FILE *out = tmpfile();
+    assert_non_null(out);
+    sim_launch_spec spec = {.server_argv = sargv, .client_argv = cargv, .trace = "/tmp/t.sock",
+                            .stop_timeout_ms = 200, .listen_timeout_ms = 2000, .output = out};
+    sim_launcher *l;
+    rs_error err = {0};
+    assert_int_equal(sim_launcher_start(&spec, &l, &err), RS_OK);
+    assert_null(sim_launcher_server_crash(l));
+    uint64_t deadline = now_ms() + 10000;
+    while (sim_launcher_state(l) == SIM_LAUNCH_STARTING && now_ms() < deadline)
+        sim_launcher_poll(l, NULL, 10);
+    pid_t server = sim_launcher_server_pid(l);
+    assert_true(server > 0);
+    assert_true(sim_launcher_crash_server(l));
+    assert_false(sim_launcher_crash_server(l)); /* once */
+    while (sim_launcher_state(l) < SIM_LAUNCH_DONE && now_ms() < deadline)
+        sim_launcher_poll(l, NULL, 10);
+    assert_int_equal(sim_launcher_state(l), SIM_LAUNCH_DONE);
+    assert_string_equal(sim_launcher_server_crash(l), "killed from the window (SIGKILL)");
+    assert_false(sim_launcher_crash_server(l)); /* nothing left to kill */
+    sim_launcher_destroy(l);
+    char text[4096];
+    rewind(out);
+    size_t n = fread(text, 1, sizeof text - 1, out);
+    text[n] = '\0';
+    fclose(out);
+    assert_non_null(strstr(text, "rpcscope: server was killed from the window\n"));
+    assert_non_null(strstr(text, "client exited with status 1 after the server was killed"));
+    errno = 0;
+    assert_int_equal(kill(server, 0), -1);
+    assert_int_equal(errno, ESRCH);
+}
+
 static void test_clients_that_fail(void **state)
 {
     (void)state;
@@ -265,8 +309,9 @@ static uint64_t always_held(void *ctx, uint32_t pid)
     return 1;
 }
 
-static void never_release(void *ctx, uint32_t pid, uint64_t seq)
+static void never_release(void *ctx, uint32_t pid, uint64_t seq, rs_trace_verdict v)
 {
+    (void)v;
     (void)ctx;
     (void)pid;
     (void)seq;
@@ -377,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_server_then_client),
         cmocka_unit_test(test_three_clients),
         cmocka_unit_test(test_server_crashes),
+        cmocka_unit_test(test_crash_server_from_the_window),
         cmocka_unit_test(test_clients_that_fail),
         cmocka_unit_test(test_server_never_listens),
         cmocka_unit_test(test_program_missing),

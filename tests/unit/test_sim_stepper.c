@@ -21,6 +21,7 @@ typedef struct fake_gate {
     uint64_t held[4];
     uint32_t released_pid[16];
     uint64_t released_seq[16];
+    rs_trace_verdict released_verdict[16];
     int releases;
 } fake_gate;
 
@@ -33,7 +34,7 @@ static uint64_t fake_held(void *ctx, uint32_t pid)
     return 0;
 }
 
-static void fake_release(void *ctx, uint32_t pid, uint64_t seq)
+static void fake_release(void *ctx, uint32_t pid, uint64_t seq, rs_trace_verdict v)
 {
     fake_gate *g = ctx;
     for (int i = 0; i < 4; i++)
@@ -42,6 +43,7 @@ static void fake_release(void *ctx, uint32_t pid, uint64_t seq)
     if (g->releases < 16) {
         g->released_pid[g->releases] = pid;
         g->released_seq[g->releases] = seq;
+        g->released_verdict[g->releases] = v;
     }
     g->releases++;
 }
@@ -156,6 +158,54 @@ static void test_release_order(void **state)
     assert_false(sim_stepper_waiting(st));
     sim_stepper_tick(st, 900 * MS);
     assert_int_equal(g.releases, 2);
+    sim_stepper_destroy(st);
+    sim_timeline_destroy(tl);
+}
+
+/* Acting on the thing itself: the verdict rides on the release of the event it was given for,
+ * once, and only while the process still waits there; too late is refused. */
+static void test_act(void **state)
+{
+    (void)state;
+    sim_timeline *tl;
+    assert_int_equal(sim_timeline_create(NULL, &tl), RS_OK);
+    fake_gate g = {.pid = {10}};
+    sim_gate gate = {.ctx = &g, .held = fake_held, .release = fake_release};
+    sim_stepper *st;
+    assert_int_equal(sim_stepper_create(tl, &gate, &st), RS_OK);
+    report(tl, &g, 10, 1, RS_TRACE_PDU_BUILT); /* index 0 */
+    sim_stepper_step(st);
+    sim_stepper_tick(st, 0);
+    sim_stepper_step(st); /* released from index 0 with no verdict */
+    sim_stepper_tick(st, 1 * MS);
+    assert_int_equal(g.releases, 1);
+    assert_int_equal(g.released_verdict[0].kind, RS_TRACE_GO);
+    report(tl, &g, 10, 2, RS_TRACE_PDU_SENT); /* index 1: the packet in flight */
+    sim_stepper_tick(st, 2 * MS);
+    assert_int_equal(sim_stepper_revealed(st), 2);
+
+    rs_trace_verdict drop = {.kind = RS_TRACE_DROP};
+    assert_int_equal(sim_stepper_act(st, 0, drop), RS_ERR_INVALID_ARG); /* it has moved on */
+    assert_int_equal(sim_stepper_act(st, 7, drop), RS_ERR_INVALID_ARG); /* no such event */
+    assert_int_equal(sim_stepper_act(st, 1, drop), RS_OK);
+    assert_int_equal(g.releases, 1); /* acting releases nothing by itself */
+    sim_stepper_step(st);
+    sim_stepper_tick(st, 3 * MS);
+    assert_int_equal(g.releases, 2);
+    assert_int_equal(g.released_seq[1], 2);
+    assert_int_equal(g.released_verdict[1].kind, RS_TRACE_DROP);
+
+    report(tl, &g, 10, 3, RS_TRACE_ERROR); /* index 2: the next release says GO again */
+    sim_stepper_tick(st, 4 * MS);
+    sim_stepper_step(st);
+    sim_stepper_tick(st, 5 * MS);
+    assert_int_equal(g.releases, 3);
+    assert_int_equal(g.released_verdict[2].kind, RS_TRACE_GO);
+    sim_stepper_destroy(st);
+
+    /* A replay has no processes to act on. */
+    assert_int_equal(sim_stepper_create(tl, NULL, &st), RS_OK);
+    assert_int_equal(sim_stepper_act(st, 2, drop), RS_ERR_INVALID_ARG);
     sim_stepper_destroy(st);
     sim_timeline_destroy(tl);
 }
@@ -301,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_steps),
         cmocka_unit_test(test_release_order),
+        cmocka_unit_test(test_act),
         cmocka_unit_test(test_waits_for_an_arriving_event),
         cmocka_unit_test(test_play_speed),
         cmocka_unit_test(test_questions),

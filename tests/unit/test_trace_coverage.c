@@ -658,6 +658,9 @@ typedef struct sim {
     bool out_of_order;
     int held;
     bool call_ended_ok;
+    /* The window acting on the packet in flight: the verdict for the client's request. */
+    rs_trace_verdict on_request;
+    bool saw_drop_note, saw_delay_note, server_got_request, call_timed_out;
     char problem[RS_BUF_ERROR_MAX];
 } sim;
 
@@ -737,12 +740,25 @@ static void *sim_main(void *arg)
         s->records++;
         if (ev.kind == RS_TRACE_CALL_END && strcmp(ev.text, "ok") == 0)
             s->call_ended_ok = true;
-        if (held_step(&ev)) {
+        if (ev.kind == RS_TRACE_TIMEOUT)
+            s->call_timed_out = true;
+        if (ev.kind == RS_TRACE_ERROR && ev.ptype == RS_PTYPE_REQUEST) {
+            s->saw_drop_note |= strncmp(ev.text, "dropped by the window", 21) == 0;
+            s->saw_delay_note |= strncmp(ev.text, "delayed by the window", 21) == 0;
+        }
+        if (ev.kind == RS_TRACE_PDU_RECEIVED && ev.role == RS_TRACE_ROLE_SERVER &&
+            ev.ptype == RS_PTYPE_REQUEST)
+            s->server_got_request = true;
+        rs_trace_verdict v = {.kind = RS_TRACE_GO};
+        if (s->on_request.kind != RS_TRACE_GO && ev.role == RS_TRACE_ROLE_CLIENT &&
+            ev.kind == RS_TRACE_PDU_SENT && ev.ptype == RS_PTYPE_REQUEST)
+            v = s->on_request;
+        else if (held_step(&ev)) {
             sleep_ms(HOLD_MS);
             s->held++;
         }
         uint8_t release[RS_TRACE_RELEASE_SIZE];
-        rs_store_u64(release, RS_LE, ev.seq);
+        rs_trace_put_release(release, ev.seq, v);
         if (send(s->fd, release, sizeof release, MSG_NOSIGNAL) != (ssize_t)sizeof release) {
             snprintf(s->problem, sizeof s->problem, "cannot release seq %llu",
                      (unsigned long long)ev.seq);
@@ -751,11 +767,12 @@ static void *sim_main(void *arg)
     }
 }
 
-static void test_step_gate(void **state)
+/* Starts the simulator thread on a fresh socket and points the trace sink, in step mode, at it. */
+static void sim_begin(sim *sp, rs_trace_verdict on_request)
 {
-    (void)state;
     sim s;
     memset(&s, 0, sizeof s);
+    s.on_request = on_request;
     s.fd = -1;
     snprintf(s.dir, sizeof s.dir, "/tmp/rscover-XXXXXX");
     assert_non_null(mkdtemp(s.dir));
@@ -768,7 +785,29 @@ static void test_step_gate(void **state)
     assert_int_equal(listen(s.listen_fd, 1), 0);
     rs_error err = {0};
     assert_int_equal(rs_trace_open(s.path, true, &err), RS_OK);
-    assert_int_equal(pthread_create(&s.thread, NULL, sim_main, &s), 0);
+    *sp = s;
+    assert_int_equal(pthread_create(&sp->thread, NULL, sim_main, sp), 0);
+}
+
+/* Closes the sink, waits for the simulator thread and cleans up. */
+static void sim_end(sim *s)
+{
+    rs_trace_close();
+    assert_int_equal(pthread_join(s->thread, NULL), 0);
+    if (s->problem[0] != '\0')
+        fail_msg("simulator: %s", s->problem);
+    close(s->fd);
+    close(s->listen_fd);
+    free(s->data);
+    unlink(s->path);
+    assert_int_equal(rmdir(s->dir), 0);
+}
+
+static void test_step_gate(void **state)
+{
+    (void)state;
+    sim s;
+    sim_begin(&s, (rs_trace_verdict){.kind = RS_TRACE_GO});
 
     test_server ts;
     server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]");
@@ -784,11 +823,7 @@ static void test_step_gate(void **state)
     rs_client_close(c);
     server_stop(&ts);
     assert_true(rs_trace_enabled()); /* the simulator never went away */
-    rs_trace_close();
-    assert_int_equal(pthread_join(s.thread, NULL), 0);
-
-    if (s.problem[0] != '\0')
-        fail_msg("simulator: %s", s.problem);
+    sim_end(&s);
     assert_false(s.out_of_order);
     assert_true(s.records > 40);
     assert_int_equal(s.last_seq - s.first_seq + 1, s.records);
@@ -796,12 +831,53 @@ static void test_step_gate(void **state)
     assert_true(s.call_ended_ok);
     /* 600 ms were spent at the gate; the runtime's clock saw none of them. */
     assert_true(took_ms < 2 * HOLD_MS);
+}
 
-    close(s.fd);
-    close(s.listen_fd);
-    free(s.data);
-    unlink(s.path);
-    assert_int_equal(rmdir(s.dir), 0);
+/* The window drops the request drawn in flight: the client's runtime never writes it (and says
+ * so), the server never receives it, and the call ends in its timeout -- a lost packet. */
+static void test_verdict_drop(void **state)
+{
+    (void)state;
+    sim s;
+    sim_begin(&s, (rs_trace_verdict){.kind = RS_TRACE_DROP});
+    test_server ts;
+    server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]");
+    rs_client_options o = {.call_timeout_ms = TIMEOUT_MS};
+    rs_client *c = client_open(rs_server_binding(ts.server, 0), &o);
+    (void)hello_HelloProc(c, "lost");
+    assert_int_equal(rs_last_call_status(), RS_ERR_TIMEOUT);
+    rs_client_close(c);
+    server_stop(&ts);
+    sim_end(&s);
+    assert_true(s.saw_drop_note);
+    assert_false(s.server_got_request);
+    assert_true(s.call_timed_out);
+    assert_false(s.call_ended_ok);
+}
+
+/* The window delays it: the packet goes out late, on real time that counts against the call's
+ * timeout (unlike time at the gate), and the call still succeeds within it. */
+static void test_verdict_delay(void **state)
+{
+    (void)state;
+    sim s;
+    sim_begin(&s, (rs_trace_verdict){.kind = RS_TRACE_DELAY, .ms = 150});
+    test_server ts;
+    server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]");
+    rs_client_options o = {.call_timeout_ms = 5000};
+    rs_client *c = client_open(rs_server_binding(ts.server, 0), &o);
+    int64_t began = rs_clock_ns();
+    int32_t n = hello_HelloProc(c, "late");
+    int64_t took_ms = (rs_clock_ns() - began) / RS_NS_PER_MS;
+    assert_int_equal(rs_last_call_status(), RS_OK);
+    assert_int_equal(n, 4);
+    assert_true(took_ms >= 150);
+    rs_client_close(c);
+    server_stop(&ts);
+    sim_end(&s);
+    assert_true(s.saw_delay_note);
+    assert_true(s.server_got_request);
+    assert_true(s.call_ended_ok);
 }
 
 int main(void)
@@ -815,6 +891,8 @@ int main(void)
         cmocka_unit_test(test_lrpc_texts),
         cmocka_unit_test(test_tracing_off),
         cmocka_unit_test(test_step_gate),
+        cmocka_unit_test(test_verdict_drop),
+        cmocka_unit_test(test_verdict_delay),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     log_clear();

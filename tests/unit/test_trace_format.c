@@ -148,7 +148,7 @@ static void test_preamble(void **state)
     (void)state;
     static const uint8_t want[8] = {
         'R', 'S', 'T', 'R', /* magic */
-        0x01, 0x00,         /* version 1 */
+        0x02, 0x00,         /* version 2 */
         0x00, 0x00,         /* reserved */
     };
     rs_buf out;
@@ -183,17 +183,77 @@ static void test_preamble(void **state)
     assert_non_null(strstr(rs_buf_error(&in), "not an rpcscope trace"));
 
     memcpy(bad, want, 8);
-    bad[4] = 2; /* version 2 */
+    bad[4] = 3; /* version 3 */
     rs_buf_view(&in, bad, 8);
     assert_int_equal(rs_trace_get_preamble(&in), RS_ERR_VERSION);
     assert_int_equal(in.pos, 0);
-    assert_non_null(strstr(rs_buf_error(&in), "version 2"));
+    assert_non_null(strstr(rs_buf_error(&in), "version 3"));
+    bad[4] = 0; /* version 0 */
+    rs_buf_view(&in, bad, 8);
+    assert_int_equal(rs_trace_get_preamble(&in), RS_ERR_VERSION);
+
+    /* Version 1 has the same records: recordings made before the verdict still read. */
+    memcpy(bad, want, 8);
+    bad[4] = 1;
+    unsigned version = 0;
+    rs_buf_view(&in, bad, 8);
+    assert_int_equal(rs_trace_read_preamble(&in, &version), RS_OK);
+    assert_int_equal(version, 1);
+    rs_buf_view(&in, want, 8);
+    assert_int_equal(rs_trace_read_preamble(&in, &version), RS_OK);
+    assert_int_equal(version, 2);
 
     memcpy(bad, want, 8);
     bad[7] = 1; /* reserved */
     rs_buf_view(&in, bad, 8);
     assert_int_equal(rs_trace_get_preamble(&in), RS_ERR_PROTOCOL);
     assert_non_null(strstr(rs_buf_error(&in), "reserved"));
+}
+
+/* The release, byte for byte, and what a process refuses in one. */
+static void test_release(void **state)
+{
+    (void)state;
+    static const uint8_t want[RS_TRACE_RELEASE_SIZE] = {
+        0x2a, 0, 0, 0, 0, 0, 0, 0, /* seq 42 */
+        0x01, 0x00,                /* verdict: RS_TRACE_DELAY */
+        0x00, 0x00,                /* reserved */
+        0xd0, 0x07, 0x00, 0x00,    /* 2000 ms */
+    };
+    uint8_t r[RS_TRACE_RELEASE_SIZE];
+    rs_trace_put_release(r, 42, (rs_trace_verdict){.kind = RS_TRACE_DELAY, .ms = 2000});
+    assert_memory_equal(r, want, sizeof want);
+    uint64_t seq = 0;
+    rs_trace_verdict v = {.kind = RS_TRACE_GO};
+    char why[160] = "";
+    assert_int_equal(rs_trace_get_release(r, &seq, &v, why, sizeof why), RS_OK);
+    assert_true(seq == 42);
+    assert_int_equal(v.kind, RS_TRACE_DELAY);
+    assert_int_equal(v.ms, 2000);
+
+    /* A drop carries no argument; a GO's argument is written 0 whatever the caller left. */
+    rs_trace_put_release(r, 7, (rs_trace_verdict){.kind = RS_TRACE_GO, .ms = 99});
+    assert_int_equal(rs_load_u32(r + 12, RS_LE), 0);
+    assert_int_equal(rs_trace_get_release(r, &seq, &v, why, sizeof why), RS_OK);
+    assert_int_equal(v.kind, RS_TRACE_GO);
+
+    struct { size_t at; uint8_t byte; const char *says; } bad[] = {
+        {8, 3, "unknown verdict"},       /* verdict 3 */
+        {9, 1, "unknown verdict"},       /* verdict 0x100 */
+        {10, 1, "reserved"},
+        {12, 1, "out of range"},         /* GO with an argument */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rs_trace_put_release(r, 7, (rs_trace_verdict){.kind = RS_TRACE_GO});
+        r[bad[i].at] = bad[i].byte;
+        assert_int_equal(rs_trace_get_release(r, &seq, &v, why, sizeof why), RS_ERR_PROTOCOL);
+        assert_non_null(strstr(why, bad[i].says));
+    }
+    /* A delay of 0 ms, or longer than RS_TRACE_DELAY_MAX_MS, is refused. */
+    rs_trace_put_release(r, 7, (rs_trace_verdict){.kind = RS_TRACE_DELAY, .ms = 0});
+    assert_int_equal(rs_trace_get_release(r, &seq, &v, why, sizeof why), RS_ERR_PROTOCOL);
+    rs_trace_put_release(r, 7, (rs_trace_verdict){.kind = RS_TRACE_DELAY, .ms = RS_TRACE_DELAY_MAX_MS + 1});
+    assert_int_equal(rs_trace_get_release(r, &seq, &v, why, sizeof why), RS_ERR_PROTOCOL);
 }
 
 /* ---- one record, byte for byte --------------------------------------------------------------- */
@@ -568,6 +628,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_preamble),
+        cmocka_unit_test(test_release),
         cmocka_unit_test(test_known_answer),
         cmocka_unit_test(test_smallest_record),
         cmocka_unit_test(test_round_trip_every_field),

@@ -175,7 +175,7 @@ static void sim_next(sim *s, rs_trace_event *ev)
 static void sim_release(sim *s, uint64_t seq)
 {
     uint8_t r[RS_TRACE_RELEASE_SIZE];
-    rs_store_u64(r, RS_LE, seq);
+    rs_trace_put_release(r, seq, (rs_trace_verdict){.kind = RS_TRACE_GO});
     assert_int_equal(send(s->fd, r, sizeof r, MSG_NOSIGNAL), (ssize_t)sizeof r);
 }
 
@@ -711,7 +711,7 @@ static void test_file_sink(void **state)
     data = read_file(t.path, &len);
     assert_int_equal(len, 12);
     free(data);
-    static const uint8_t v2[8] = {'R', 'S', 'T', 'R', 2, 0, 0, 0};
+    static const uint8_t v2[8] = {'R', 'S', 'T', 'R', 3, 0, 0, 0}; /* a version from the future */
     write_file(t.path, v2, sizeof v2);
     rs_error_clear(&err);
     assert_int_equal(rs_trace_open(spec, false, &err), RS_ERR_VERSION);
