@@ -7,6 +7,7 @@
  */
 #include "window.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -278,6 +279,7 @@ static void restart(win *w)
         w->vs.selected = w->vs.hover = (ui_hit){0};
         w->vs.menu_count = 0;
         w->vs.notice = NULL;
+        w->vs.call_filter = 0;
     } else {
         return;
     }
@@ -489,6 +491,15 @@ static void on_click(win *w, float x, float y)
         break;
     default:
         break;
+    }
+    /* One call at a time: a selected packet selects its call, and every other call dims. */
+    vs->call_filter = 0;
+    if (vs->selected.kind == UI_HIT_PDU) {
+        int k = ui_scene_pdu_by_step(w->scene, (size_t)vs->selected.index);
+        if (k >= 0)
+            vs->call_filter = w->scene->pdus[k].call_id;
+        if (vs->call_filter != 0)
+            notify(w, "Only call %" PRIu32 " is shown", vs->call_filter);
     }
 }
 
