@@ -332,8 +332,11 @@ static void add_pdu(sb *b, const sim_timeline *tl, const sim_event *se)
         default:
             break;
         }
+        /* Only the order that is not the usual one is named, with the label's bytes, so that a
+         * byte-order lesson can point at the drep that makes the receiver convert. */
         if (pdu.endian == RS_BE)
-            add(b, "  big-endian");
+            add(b, "  big-endian (drep %02x %02x %02x %02x)", pdu.hdr.drep[0], pdu.hdr.drep[1],
+                pdu.hdr.drep[2], pdu.hdr.drep[3]);
     }
     if (e->kind == RS_TRACE_PDU_RECEIVED && se->pair != SIM_NONE)
         add(b, "  from step %zu", se->pair + 1);

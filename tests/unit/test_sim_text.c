@@ -283,6 +283,40 @@ static void test_lost_events_note(void **state)
     sim_timeline_destroy(t2);
 }
 
+/* A PDU in big-endian order names its drep; a little-endian one, the usual order, does not. */
+static void test_big_endian_drep(void **state)
+{
+    (void)state;
+    sim_timeline *t2;
+    assert_int_equal(sim_timeline_create(NULL, &t2), RS_OK);
+    rs_error err = {0};
+    static uint8_t bytes[2][64];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        rs_pdu pdu;
+        rs_pdu_init(&pdu, RS_PTYPE_FAULT, 7);
+        pdu.fault.status = RS_nca_s_fault_int_div_by_zero;
+        rs_buf b;
+        rs_buf_init(&b, sizeof bytes[k]);
+        assert_int_equal(rs_pdu_encode(&pdu, k == 0 ? RS_BE : RS_LE, &b), RS_OK);
+        memcpy(bytes[k], b.data, b.len);
+        len[k] = b.len;
+        rs_buf_free(&b);
+        rs_trace_event e = {.kind = RS_TRACE_PDU_SENT, .role = RS_TRACE_ROLE_SERVER, .pid = 1,
+                            .seq = (uint64_t)k + 1, .ptype = RS_PTYPE_FAULT, .call_id = 7,
+                            .bytes = bytes[k], .bytes_len = len[k]};
+        assert_int_equal(sim_timeline_add(t2, &e, 0, &err), RS_OK);
+    }
+    sim_text_options o = sim_text_default_options();
+    sim_text_event(t2, 0, &o, line, sizeof line);
+    assert_string_equal(line, "   1 server    transport   send       fault call 7 FIRST|LAST 32 bytes  "
+                              "nca_s_fault_int_div_by_zero (0x1c000001)  big-endian (drep 00 00 00 00)");
+    sim_text_event(t2, 1, &o, line, sizeof line);
+    assert_null(strstr(line, "drep"));
+    assert_non_null(strstr(line, "nca_s_fault_int_div_by_zero"));
+    sim_timeline_destroy(t2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_question),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_lost_events_note),
+        cmocka_unit_test(test_big_endian_drep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
