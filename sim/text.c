@@ -287,6 +287,11 @@ static void add_pdu(sb *b, const sim_timeline *tl, const sim_event *se)
         /* PFC_FIRST_FRAG|PFC_LAST_FRAG -> FIRST|LAST */
         sb f = {shortf, sizeof shortf, 0};
         shortf[0] = '\0';
+        /* A fragment between the first and the last has neither flag: say "middle", as the
+         * window's packet does, rather than a bare "0". */
+        bool fragmented = pdu.hdr.ptype == RS_PTYPE_REQUEST || pdu.hdr.ptype == RS_PTYPE_RESPONSE;
+        if (fragmented && !(pdu.hdr.pfc_flags & (RS_PFC_FIRST_FRAG | RS_PFC_LAST_FRAG)))
+            add(&f, "middle");
         char *save = NULL;
         for (char *t = strtok_r(flags, "|", &save); t != NULL; t = strtok_r(NULL, "|", &save)) {
             if (strncmp(t, "PFC_", 4) == 0)
@@ -294,7 +299,8 @@ static void add_pdu(sb *b, const sim_timeline *tl, const sim_event *se)
             size_t tl_ = strlen(t);
             if (tl_ > 5 && strcmp(t + tl_ - 5, "_FRAG") == 0)
                 t[tl_ - 5] = '\0';
-            add(&f, "%s%s", f.len ? "|" : "", t);
+            if (strcmp(t, "0") != 0 || f.len == 0)
+                add(&f, "%s%s", f.len ? "|" : "", t);
         }
         add(b, "%s call %" PRIu32 " %s %zu bytes", rs_pdu_type_name(pdu.hdr.ptype), pdu.hdr.call_id,
             shortf, e->bytes_len);

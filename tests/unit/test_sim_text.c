@@ -317,6 +317,36 @@ static void test_big_endian_drep(void **state)
     sim_timeline_destroy(t2);
 }
 
+/* A request fragment with neither FIRST nor LAST is a middle one, and says so. */
+static void test_middle_fragment(void **state)
+{
+    (void)state;
+    sim_timeline *t2;
+    assert_int_equal(sim_timeline_create(NULL, &t2), RS_OK);
+    rs_error err = {0};
+    static uint8_t bytes[64];
+    rs_pdu pdu;
+    rs_pdu_init(&pdu, RS_PTYPE_REQUEST, 5);
+    pdu.hdr.pfc_flags = 0;
+    pdu.request.opnum = 2;
+    static const uint8_t stub[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    pdu.stub = stub;
+    pdu.stub_len = sizeof stub;
+    rs_buf b;
+    rs_buf_init(&b, sizeof bytes);
+    assert_int_equal(rs_pdu_encode(&pdu, RS_LE, &b), RS_OK);
+    memcpy(bytes, b.data, b.len);
+    rs_trace_event e = {.kind = RS_TRACE_PDU_SENT, .role = RS_TRACE_ROLE_CLIENT, .pid = 1, .seq = 1,
+                        .ptype = RS_PTYPE_REQUEST, .call_id = 5, .bytes = bytes, .bytes_len = b.len};
+    rs_buf_free(&b);
+    assert_int_equal(sim_timeline_add(t2, &e, 0, &err), RS_OK);
+    sim_text_options o = sim_text_default_options();
+    sim_text_event(t2, 0, &o, line, sizeof line);
+    assert_string_equal(line, "   1 client    transport   send       request call 5 middle 32 bytes  "
+                              "opnum 2 context 0 stub 8");
+    sim_timeline_destroy(t2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_lost_events_note),
         cmocka_unit_test(test_big_endian_drep),
+        cmocka_unit_test(test_middle_fragment),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
