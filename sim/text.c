@@ -468,9 +468,10 @@ static size_t utf8_width(const char *s, size_t n)
     return w;
 }
 
-/* One paragraph [s, s + n), wrapped. */
-static void wrap_paragraph(FILE *f, const char *s, size_t n, unsigned indent, unsigned width,
-                           const char *first_prefix)
+/* One paragraph [s, s + n), wrapped: its first line indented by first_indent and started with
+ * first_prefix (if any), the others indented by indent. */
+static void wrap_paragraph(FILE *f, const char *s, size_t n, unsigned first_indent, unsigned indent,
+                           unsigned width, const char *first_prefix)
 {
     size_t room = width > indent + 20 ? width - indent : 20;
     size_t col = 0;
@@ -490,7 +491,7 @@ static void wrap_paragraph(FILE *f, const char *s, size_t n, unsigned indent, un
             line_open = false;
         }
         if (!line_open) {
-            fprintf(f, "%*s", (int)indent, "");
+            fprintf(f, "%*s", (int)(first_prefix != NULL ? first_indent : indent), "");
             if (first_prefix != NULL) {
                 fputs(first_prefix, f);
                 first_prefix = NULL;
@@ -518,7 +519,7 @@ void sim_text_wrap(FILE *f, const char *text, unsigned indent, const sim_text_op
         size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
         if (!first)
             fputc('\n', f);
-        wrap_paragraph(f, s, n, indent, width, NULL);
+        wrap_paragraph(f, s, n, indent, indent, width, NULL);
         first = false;
         s += n + (nl != NULL ? 1 : 0);
     }
@@ -527,7 +528,6 @@ void sim_text_wrap(FILE *f, const char *text, unsigned indent, const sim_text_op
 void sim_text_question(FILE *f, const sim_question *q, bool answer, const sim_text_options *o)
 {
     unsigned width = o != NULL && o->width != 0 ? o->width : SIM_TEXT_WIDTH;
-    fprintf(f, "%*s? ", SIM_TEXT_INDENT, "");
     /* the question's first line follows "? "; the rest is wrapped under it */
     char *copy = strdup(q->text);
     if (copy == NULL)
@@ -535,12 +535,13 @@ void sim_text_question(FILE *f, const sim_question *q, bool answer, const sim_te
     for (char *c = copy; *c; c++)
         if (*c == '\n')
             *c = ' ';
-    wrap_paragraph(f, copy, strlen(copy), 0, width - SIM_TEXT_INDENT - 2, NULL);
+    wrap_paragraph(f, copy, strlen(copy), SIM_TEXT_INDENT, SIM_TEXT_INDENT + 2, width, "? ");
     free(copy);
     for (size_t a = 0; a < q->answer_count; a++) {
         char prefix[8];
         snprintf(prefix, sizeof prefix, "%c) ", (char)('a' + a));
-        wrap_paragraph(f, q->answers[a], strlen(q->answers[a]), SIM_TEXT_INDENT + 4, width, prefix);
+        wrap_paragraph(f, q->answers[a], strlen(q->answers[a]), SIM_TEXT_INDENT + 4,
+                       SIM_TEXT_INDENT + 7, width, prefix);
     }
     if (answer)
         fprintf(f, "%*sanswer: %c) %s\n", SIM_TEXT_INDENT, "", (char)('a' + q->right),

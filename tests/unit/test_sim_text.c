@@ -238,6 +238,23 @@ static void test_question(void **state)
                              "          b) In the server's copy\n"
                              "      answer: b) In the server's copy\n");
     free(out);
+    /* a long question and answer wrap under their own first word, at most 100 columns */
+    q.text = "The client receives nca_s_fault_object_not_found. Can it tell whether the "
+             "procedure raised it or the runtime injected it?";
+    q.answers[1] = "No: a fault PDU carries a call id and a status code, nothing about who "
+                   "decided, nor anything else at all";
+    out = capture(print_question, &q);
+    assert_string_equal(out,
+        "      ? The client receives nca_s_fault_object_not_found. Can it tell whether the procedure "
+        "raised\n"
+        "        it or the runtime injected it?\n"
+        "          a) In the client's memory\n"
+        "          b) No: a fault PDU carries a call id and a status code, nothing about who decided, "
+        "nor\n"
+        "             anything else at all\n"
+        "      answer: b) No: a fault PDU carries a call id and a status code, nothing about who "
+        "decided, nor anything else at all\n");
+    free(out);
 }
 
 static void print_all(FILE *f, void *arg)
