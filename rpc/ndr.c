@@ -1774,6 +1774,12 @@ static const char *const ptr_types[] = {
 
 static rs_status new_referent_id(rs_ndr *ndr, const char *name, uint32_t *id)
 {
+    size_t sent = (ndr->next_referent_id - RS_NDR_REFERENT_ID_FIRST) / RS_NDR_REFERENT_ID_STEP;
+    if (sent >= RS_NDR_REFERENTS_MAX)
+        return fail_at(ndr, RS_ERR_LIMIT, name,
+                       "more than %zu referents in one message: a cycle of [unique] pointers? "
+                       "Only [ptr] pointers may reach the same memory twice",
+                       RS_NDR_REFERENTS_MAX);
     if (ndr->next_referent_id > UINT32_MAX - RS_NDR_REFERENT_ID_STEP)
         return fail_at(ndr, RS_ERR_LIMIT, name, "the message has run out of referent ids");
     *id = ndr->next_referent_id;

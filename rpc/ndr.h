@@ -96,6 +96,11 @@
 #define RS_NDR_PATH_MAX 512           /* the longest name path kept; longer ones are cut */
 #define RS_NDR_REFERENT_PATH_MAX 120  /* a deferred referent's path is shortened past this */
 #define RS_NDR_ERROR_MAX 256
+/* Referents one message may carry when encoding. A receiver with the default 4 MiB stub limit
+ * takes no more 4-byte referent ids than this anyway; the bound turns a cycle of [unique]
+ * pointers (which C706 forbids: only [ptr] pointers may reach a referent twice) into an
+ * RS_ERR_LIMIT at once, instead of marshalling until gigabytes of memory run out. */
+#define RS_NDR_REFERENTS_MAX ((size_t)1 << 20)
 
 /* Default limits (see rs_ndr_limits). */
 #define RS_NDR_DEFAULT_MAX_DEPTH 64

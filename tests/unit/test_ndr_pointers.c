@@ -1055,6 +1055,25 @@ static void test_referent_ids_run_out(void **state)
     enc_end(&e);
 }
 
+/* A cycle of [unique] pointers, which C706 forbids, is an error well before memory runs out: a
+ * stub would otherwise marshal the same nodes round and round, up to the 4 GiB a request may
+ * hold. */
+static void test_unique_cycle_is_refused(void **state)
+{
+    (void)state;
+    node a = {.value = 1}, b = {.value = 2};
+    a.next = &b;
+    b.next = &a;
+    enc e;
+    enc_begin(&e, RS_LE);
+    assert_int_equal(rs_ndr_put_unique(&e.ndr, "list", &a, put_node), RS_OK);
+    assert_int_equal(rs_ndr_flush(&e.ndr), RS_ERR_LIMIT);
+    assert_non_null(strstr(rs_ndr_error(&e.ndr), "more than 1048576 referents in one message"));
+    /* it stopped at the bound: an id and a node per referent, and nothing more */
+    assert_true(e.out.len <= 4 + 8 * RS_NDR_REFERENTS_MAX);
+    enc_end(&e);
+}
+
 /* Generated code that misuses the stream is told so, not silently obeyed. */
 static rs_status put_node_unbalanced(rs_ndr *ndr, const char *name, const void *obj)
 {
@@ -1116,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_allocation_limit),
         cmocka_unit_test(test_pending_limit),
         cmocka_unit_test(test_referent_ids_run_out),
+        cmocka_unit_test(test_unique_cycle_is_refused),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
