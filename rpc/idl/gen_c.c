@@ -3392,6 +3392,14 @@ static bool zeroed_on_failure(const param *ps, size_t np, bool has_result_value)
     return has_result_value;
 }
 
+/* The client stub's report that the return value is now in the client's hands: the counterpart
+ * of the server stub's PARAM_READ of "return", so that the window shows the value on both sides. */
+static const char *trace_result(frame *fr, const idl_type *ret, const char *result)
+{
+    return fmt(fr->g, "rs_trace_param(RS_TRACE_PARAM_WRITTEN, \"return\", \"%s\", &%s, sizeof %s, true);",
+               c_type(fr->g, ret), result, result);
+}
+
 static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const idl_operation *op)
 {
     frame fr;
@@ -3502,6 +3510,9 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
     if (!outputs) {
         line(&fr, "rs_client_call_end(&%s, %s);", callv, fr.st);
     } else if (!out_params) {
+        comment(&fr, "The response was read to its end: the return value is the caller's.");
+        line(&fr, "if (%s == RS_OK && rs_ndr_remaining(%s) == 0)", fr.st, fr.ndr);
+        line(&fr, "    %s", trace_result(&fr, op->ret, result));
         comment(&fr, "A failed call returns %s: rs_last_call_status() says why.",
                 strcmp(zero_init(op->ret), "0") == 0 ? "0" : "zero");
         line(&fr, "if (rs_client_call_end(&%s, %s) != RS_OK)", callv, fr.st);
@@ -3532,6 +3543,8 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
         }
         if (result_ctx)
             line(&fr, "%s = rs_client_context_apply(NULL, &%s);", result, result_reply);
+        if (result != NULL)
+            line(&fr, "%s", trace_result(&fr, op->ret, result));
         fr.indent -= 4;
         line(&fr, "}");
         if (!zeroed_on_failure(ps, np, result != NULL)) {

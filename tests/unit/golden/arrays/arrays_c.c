@@ -245,6 +245,9 @@ int32_t Total(int32_t n, int32_t *values)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;

@@ -337,6 +337,9 @@ int32_t Add(int32_t a, int32_t b)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -375,6 +378,9 @@ int32_t Div(int32_t a, int32_t b)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -409,6 +415,9 @@ int32_t StrLen(char *s)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -442,6 +451,9 @@ int32_t WStrLen(uint16_t *s)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -540,6 +552,9 @@ int64_t SumMixed(mixed *m)
     if (st == RS_OK)
         st = rs_ndr_get_hyper(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int64_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -572,6 +587,9 @@ int64_t SumPtrs(with_ptrs *p)
     if (st == RS_OK)
         st = rs_ndr_get_hyper(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int64_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -646,6 +664,9 @@ int32_t UStrSum(ustring *u)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -728,6 +749,9 @@ double NumValue(int16_t tag, num *n)
     if (st == RS_OK)
         st = rs_ndr_get_double(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "double", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -759,6 +783,9 @@ color NextColor(color c)
     if (st == RS_OK)
         st = conform_get_color(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "color", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -860,6 +887,9 @@ int32_t Sleep(int32_t ms)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;

@@ -68,6 +68,8 @@ FILE_HANDLE OpenFile(char *name)
     /* The response was read to its end: the return value takes what arrived. */
     if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0) {
         result = rs_client_context_apply(NULL, &result_reply);
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "FILE_HANDLE", &result, sizeof result,
+                       true);
     }
     st = rs_client_call_end(&call, st);
     if (st != RS_OK) {
@@ -183,6 +185,7 @@ int32_t Read(FILE_HANDLE f, int32_t n, uint8_t *data)
     if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0) {
         rs_trace_param(RS_TRACE_PARAM_WRITTEN, "data", "uint8_t *", data,
                        (size_t)data_size * sizeof *data, true);
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     }
     st = rs_client_call_end(&call, st);
     if (st != RS_OK) {
@@ -270,6 +273,9 @@ int32_t Owner(SESSION s, FILE_HANDLE f)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;

@@ -181,6 +181,9 @@ int32_t Peek(plong p, holder *h)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -214,6 +217,9 @@ int32_t Bind(rs_client *h, int32_t x)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -268,6 +274,7 @@ int32_t Clash(int32_t call, int32_t st, int32_t *result)
     if (st_ == RS_OK && rs_ndr_remaining(&call_.ndr) == 0) {
         *result = result_out;
         rs_trace_param(RS_TRACE_PARAM_WRITTEN, "result", "int32_t *", result, sizeof *result, true);
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result_, sizeof result_, true);
     }
     st_ = rs_client_call_end(&call_, st_);
     if (st_ != RS_OK) {

@@ -328,6 +328,9 @@ int64_t Area(rect *r)
     if (st == RS_OK)
         st = rs_ndr_get_hyper(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int64_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -364,6 +367,9 @@ int32_t Length(path *p)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -400,6 +406,9 @@ int32_t Chars(wbuf *w)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -433,6 +442,9 @@ int32_t Walk(node *list)
     if (st == RS_OK)
         st = rs_ndr_get_long(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "int32_t", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -578,6 +590,9 @@ rect Make(point a, point b)
     if (st == RS_OK)
         st = structs_get_rect(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "rect", &result, sizeof result, true);
     /* A failed call returns zero: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         memset(&result, 0, sizeof result);

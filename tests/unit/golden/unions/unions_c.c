@@ -249,6 +249,9 @@ double Measure(shape *s)
     if (st == RS_OK)
         st = rs_ndr_get_double(&call.ndr, "return", &result);
 
+    /* The response was read to its end: the return value is the caller's. */
+    if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0)
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "double", &result, sizeof result, true);
     /* A failed call returns 0: rs_last_call_status() says why. */
     if (rs_client_call_end(&call, st) != RS_OK)
         result = 0;
@@ -375,6 +378,7 @@ wide_err Check(wide_err e, shape_kind *k)
     if (st == RS_OK && rs_ndr_remaining(&call.ndr) == 0) {
         *k = k_out;
         rs_trace_param(RS_TRACE_PARAM_WRITTEN, "k", "shape_kind *", k, sizeof *k, true);
+        rs_trace_param(RS_TRACE_PARAM_WRITTEN, "return", "wide_err", &result, sizeof result, true);
     }
     st = rs_client_call_end(&call, st);
     if (st != RS_OK) {
