@@ -189,6 +189,38 @@ rs_status rs_trace_get_release(const uint8_t in[RS_TRACE_RELEASE_SIZE], uint64_t
     return RS_OK;
 }
 
+static void copy_word(char *dst, const char *from, const char *to)
+{
+    size_t n = (size_t)(to - from);
+    if (n >= RS_TRACE_ENDPOINT_MAX)
+        n = RS_TRACE_ENDPOINT_MAX - 1;
+    memcpy(dst, from, n);
+    dst[n] = '\0';
+}
+
+bool rs_trace_endpoints(const rs_trace_event *ev, char local[RS_TRACE_ENDPOINT_MAX],
+                        char peer[RS_TRACE_ENDPOINT_MAX])
+{
+    local[0] = peer[0] = '\0';
+    const char *text = ev->text != NULL ? ev->text : "";
+    const char *arrow = strstr(text, " -> ");
+    if (arrow == NULL)
+        arrow = strstr(text, " <- ");
+    if (arrow == NULL)
+        return false;
+    const char *a = arrow;
+    while (a > text && a[-1] != ' ')
+        a--;
+    const char *b = arrow + 4, *b_end = b;
+    while (*b_end != '\0' && *b_end != ' ' && *b_end != ',' && *b_end != ';')
+        b_end++;
+    if (a == arrow || b == b_end)
+        return false;
+    copy_word(local, a, arrow);
+    copy_word(peer, b, b_end);
+    return true;
+}
+
 /* The bytes of `s` an encoder writes: all of it, or the first RS_TRACE_STRING_MAX cut back to the
  * start of a UTF-8 character, so that a cut never leaves half a character behind. */
 static size_t string_cut(const char *s)

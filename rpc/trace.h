@@ -357,6 +357,14 @@ RS_MUST_CHECK rs_status rs_trace_get_release(const uint8_t in[RS_TRACE_RELEASE_S
                                              uint64_t *seq, rs_trace_verdict *v, char *why,
                                              size_t why_size);
 
+/* The two endpoints in a transport event's text, as the runtime writes them: "LOCAL -> PEER" for
+ * CONNECT, PDU_SENT and a client's CLOSE ("127.0.0.1:50312 -> 127.0.0.1:4747"), "LOCAL <- PEER"
+ * for ACCEPT, PDU_RECEIVED and a server's CLOSE: the word just before and just after the arrow.
+ * False, with both empty, when the text has no arrow. */
+#define RS_TRACE_ENDPOINT_MAX 128
+bool rs_trace_endpoints(const rs_trace_event *ev, char local[RS_TRACE_ENDPOINT_MAX],
+                        char peer[RS_TRACE_ENDPOINT_MAX]);
+
 /* Appends one record, all of it or nothing. Strings longer than RS_TRACE_STRING_MAX are cut
  * (at a UTF-8 character boundary); bytes beyond RS_TRACE_BYTES_MAX are cut and the TRUNCATED
  * flag set; a layer of 0 is written as the kind's own. RS_ERR_INVALID_ARG (with the sentence on

@@ -63,9 +63,9 @@ static size_t flow_get(struct capture *c, const sim_endpoint *client, const sim_
 static size_t flow_from_text(struct capture *c, const rs_trace_event *e, bool client_side,
                              uint64_t t)
 {
-    char local[SIM_ENDPOINT_MAX], peer[SIM_ENDPOINT_MAX];
+    char local[RS_TRACE_ENDPOINT_MAX], peer[RS_TRACE_ENDPOINT_MAX];
     sim_endpoint l, p;
-    if (!sim_event_endpoints(e, local, peer) || !parse_ipv4(local, &l) || !parse_ipv4(peer, &p))
+    if (!rs_trace_endpoints(e, local, peer) || !parse_ipv4(local, &l) || !parse_ipv4(peer, &p))
         return SIZE_MAX;
     return client_side ? flow_get(c, &l, &p, t) : flow_get(c, &p, &l, t);
 }

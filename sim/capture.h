@@ -9,7 +9,7 @@
  *         fprintf(stderr, "%s\n", err.message);
  *
  * Where the addresses come from, best first:
- *   1. the event's own text "LOCAL -> PEER" (sim_event_endpoints()), when it is IPv4
+ *   1. the event's own text "LOCAL -> PEER" (rs_trace_endpoints()), when it is IPv4
  *      "A.B.C.D:PORT";
  *   2. the process's last CONNECT (client: "LOCAL -> PEER") or ACCEPT (server: "LOCAL -> PEER");
  *      a server's send goes on the connection of the client that received it (the pair);

@@ -101,38 +101,6 @@ rs_trace_kind sim_kind_parse(const char *word, size_t len)
     return RS_TRACE_KIND_NONE;
 }
 
-static void copy_word(char *dst, const char *from, const char *to)
-{
-    size_t n = (size_t)(to - from);
-    if (n >= SIM_ENDPOINT_MAX)
-        n = SIM_ENDPOINT_MAX - 1;
-    memcpy(dst, from, n);
-    dst[n] = '\0';
-}
-
-bool sim_event_endpoints(const rs_trace_event *ev, char local[SIM_ENDPOINT_MAX],
-                         char peer[SIM_ENDPOINT_MAX])
-{
-    local[0] = peer[0] = '\0';
-    const char *text = ev->text != NULL ? ev->text : "";
-    const char *arrow = strstr(text, " -> ");
-    if (arrow == NULL)
-        arrow = strstr(text, " <- ");
-    if (arrow == NULL)
-        return false;
-    const char *a = arrow;
-    while (a > text && a[-1] != ' ')
-        a--;
-    const char *b = arrow + 4, *b_end = b;
-    while (*b_end != '\0' && *b_end != ' ' && *b_end != ',' && *b_end != ';')
-        b_end++;
-    if (a == arrow || b == b_end)
-        return false;
-    copy_word(local, a, arrow);
-    copy_word(peer, b, b_end);
-    return true;
-}
-
 /* "HOST:PORT" (or "[V6]:PORT"): an endpoint that names one connection's end. "local" (a Unix
  * socket's client) does not: every client of an ncalrpc server has it. */
 static bool has_port(const char *s)
@@ -318,11 +286,11 @@ static bool send_matches(const sim_timeline *tl, const struct node *send, const 
         return false;
     if (s->bytes_len > 0 && memcmp(s->bytes, r->bytes, s->bytes_len) != 0)
         return false;
-    char s_local[SIM_ENDPOINT_MAX], s_peer[SIM_ENDPOINT_MAX];
-    char r_local[SIM_ENDPOINT_MAX], r_peer[SIM_ENDPOINT_MAX];
+    char s_local[RS_TRACE_ENDPOINT_MAX], s_peer[RS_TRACE_ENDPOINT_MAX];
+    char r_local[RS_TRACE_ENDPOINT_MAX], r_peer[RS_TRACE_ENDPOINT_MAX];
     /* TCP endpoints tell connections apart, so a receive pairs only with a send on its own
      * connection; anything else (a Unix socket's "local") cannot, and does not exclude. */
-    if (sim_event_endpoints(s, s_local, s_peer) && sim_event_endpoints(r, r_local, r_peer) &&
+    if (rs_trace_endpoints(s, s_local, s_peer) && rs_trace_endpoints(r, r_local, r_peer) &&
         has_port(s_local) && has_port(s_peer) && has_port(r_local) && has_port(r_peer))
         return strcmp(s_local, r_peer) == 0 && strcmp(s_peer, r_local) == 0;
     return true;

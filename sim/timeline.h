@@ -16,7 +16,7 @@
  *
  * Causal order, exactly: an event is placed when every earlier event of its process is placed
  * and, for a PDU_RECEIVED, when an unpaired PDU_SENT of the same bytes from another process is
- * placed (the earliest such; when both events name TCP endpoints -- sim_event_endpoints() -- the
+ * placed (the earliest such; when both events name TCP endpoints -- rs_trace_endpoints() -- the
  * send's must be the receive's own reversed, so that identical binds from several clients each
  * pair with their own). A
  * receive whose send never comes (its sender is not traced) is placed unpaired once it has
@@ -157,13 +157,5 @@ const char *sim_kind_verb(rs_trace_kind k);
 /* The kind a word names: a verb above or a kind's own name (NDR_PUT, ndr_put), any case.
  * RS_TRACE_KIND_NONE when it names none. */
 rs_trace_kind sim_kind_parse(const char *word, size_t len);
-
-/* The two endpoints in a transport event's text, as the runtime writes them: "LOCAL -> PEER" for
- * CONNECT and PDU_SENT ("127.0.0.1:50312 -> 127.0.0.1:4747"), "LOCAL <- PEER" for ACCEPT and
- * PDU_RECEIVED: the word just before and just after the arrow. False, with both empty, when the
- * text has no arrow. */
-#define SIM_ENDPOINT_MAX 128
-bool sim_event_endpoints(const rs_trace_event *ev, char local[SIM_ENDPOINT_MAX],
-                         char peer[SIM_ENDPOINT_MAX]);
 
 #endif

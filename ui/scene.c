@@ -203,6 +203,9 @@ static void add_pdu_sent(ui_scene *s, const rs_trace_event *ev, size_t step)
     p->ptype = ev->ptype;
     p->sent_step = step;
     p->received_step = SIZE_MAX;
+    char local[RS_TRACE_ENDPOINT_MAX], peer[RS_TRACE_ENDPOINT_MAX];
+    if (rs_trace_endpoints(ev, local, peer))
+        copy(p->to, sizeof p->to, peer);
     if (ev->bytes_len > 0) {
         p->bytes = malloc(ev->bytes_len);
         if (p->bytes != NULL) {
@@ -234,6 +237,20 @@ static void pdu_received(ui_scene *s, const rs_trace_event *ev, size_t step)
             s->current_pdu = (int)i;
             return;
         }
+    }
+}
+
+/* Side `side` closed a connection: what is still in flight towards its end will never be read. */
+static void closed_under(ui_scene *s, const rs_trace_event *ev, int side)
+{
+    char local[RS_TRACE_ENDPOINT_MAX], peer[RS_TRACE_ENDPOINT_MAX];
+    if (!rs_trace_endpoints(ev, local, peer))
+        return;
+    for (size_t i = 0; i < s->pdu_count; i++) {
+        ui_pdu *p = &s->pdus[i];
+        if (p->from != side && p->received_step == SIZE_MAX && !p->dropped && p->to[0] != '\0' &&
+            strcmp(p->to, local) == 0)
+            p->dropped = p->closed = true;
     }
 }
 
@@ -276,6 +293,7 @@ static void apply(ui_scene *s, const rs_trace_event *ev, size_t step)
         break;
     case RS_TRACE_CLOSE:
         sd->connection[0] = '\0';
+        closed_under(s, ev, side);
         break;
     case RS_TRACE_FAULT:
         s->fault = true;
@@ -283,6 +301,7 @@ static void apply(ui_scene *s, const rs_trace_event *ev, size_t step)
     case RS_TRACE_ERROR:
         if (ev->text != NULL && strncmp(ev->text, KILLED, sizeof KILLED - 1) == 0) {
             sd->crashed = true; /* its last words: nothing comes after them */
+            sd->connection[0] = '\0'; /* its connections die with it */
             copy(sd->crash_reason, sizeof sd->crash_reason, "killed (SIGKILL) by the lesson's fault");
         }
         if (ev->text != NULL && strncmp(ev->text, "drop", 4) == 0)

@@ -82,7 +82,10 @@ typedef struct ui_pdu {
     size_t len;
     size_t sent_step;        /* the PDU_SENT event */
     size_t received_step;    /* the PDU_RECEIVED event, or SIZE_MAX while in flight */
-    bool dropped;            /* fault injection dropped it (an ERROR event "drop...", see below) */
+    bool dropped;            /* fault injection dropped it (an ERROR event "drop...", see below),
+                                or its receiver closed the connection it was on (`closed`) */
+    bool closed;             /* dropped because the receiver had closed that connection */
+    char to[RS_TRACE_ENDPOINT_MAX]; /* the receiver's end of its connection ("127.0.0.1:50312") */
     int buffer;              /* the NDR buffer its stub data came from, or -1 */
     size_t stub_offset;      /* where its stub data starts in that buffer (fragments: > 0) */
 } ui_pdu;
@@ -150,7 +153,9 @@ void ui_scene_destroy(ui_scene *s);
  * "drop" marks the newest PDU in flight from that side (of its ptype, if the event names one)
  * as dropped; an RS_TRACE_ERROR beginning "injected: kill-server" (the lesson's fault, the
  * process's last event) marks its side crashed; LISTEN and CONNECT carry a string binding ("ncacn_ip_tcp:...") or, for CONNECT
- * and ACCEPT, the connection's endpoints in their text; CLOSE ends the side's connection. */
+ * and ACCEPT, the connection's endpoints in their text; CLOSE ends the side's connection, and
+ * every PDU still in flight towards that end of it is marked dropped and closed: nobody will
+ * read it (a late response after the client's timeout). */
 void ui_scene_build(ui_scene *s, const rs_trace_event *const *events, size_t count, size_t step);
 
 /* The colour index of the top-level parameter of a name path ("m.pl1->*" -> "m"), adding it to

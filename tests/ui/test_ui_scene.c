@@ -154,6 +154,22 @@ static void test_conventions(void **state)
     ui_scene_build(scene, crash, 3, 1); /* stepping back: not yet */
     assert_false(scene->sides[UI_SERVER].crashed);
 
+    /* A late response: the client closed the connection (its timeout) while the response was
+     * on its way; nobody will read it. The close of another connection changes nothing. */
+    rs_trace_event late = {.kind = RS_TRACE_PDU_SENT, .role = RS_TRACE_ROLE_SERVER, .bytes = pdu,
+                           .bytes_len = 16, .text = "response  127.0.0.1:4747 -> 127.0.0.1:50312"};
+    rs_trace_event other_close = {.kind = RS_TRACE_CLOSE, .role = RS_TRACE_ROLE_CLIENT,
+                                  .text = "127.0.0.1:50999 -> 127.0.0.1:4747"};
+    rs_trace_event client_close = {.kind = RS_TRACE_CLOSE, .role = RS_TRACE_ROLE_CLIENT,
+                                   .text = "127.0.0.1:50312 -> 127.0.0.1:4747"};
+    const rs_trace_event *gone[] = {&late, &other_close, &client_close};
+    ui_scene_build(scene, gone, 3, 1);
+    assert_false(scene->pdus[0].dropped);
+    assert_string_equal(scene->pdus[0].to, "127.0.0.1:50312");
+    ui_scene_build(scene, gone, 3, 2);
+    assert_true(scene->pdus[0].dropped);
+    assert_true(scene->pdus[0].closed);
+
     /* An empty timeline is an empty scene. */
     ui_scene_build(scene, events, 0, 0);
     assert_int_equal(scene->step, SIZE_MAX);

@@ -143,22 +143,22 @@ static void test_identical_pdus_paired_by_endpoints(void **state)
 static void test_endpoints_parse(void **state)
 {
     (void)state;
-    char l[SIM_ENDPOINT_MAX], p[SIM_ENDPOINT_MAX];
+    char l[RS_TRACE_ENDPOINT_MAX], p[RS_TRACE_ENDPOINT_MAX];
     rs_trace_event e = {.text = "127.0.0.1:50312 -> 127.0.0.1:4747"};
-    assert_true(sim_event_endpoints(&e, l, p));
+    assert_true(rs_trace_endpoints(&e, l, p));
     assert_string_equal(l, "127.0.0.1:50312");
     assert_string_equal(p, "127.0.0.1:4747");
     e.text = "[::1]:4747 <- [::1]:50000";
-    assert_true(sim_event_endpoints(&e, l, p));
+    assert_true(rs_trace_endpoints(&e, l, p));
     assert_string_equal(l, "[::1]:4747");
     assert_string_equal(p, "[::1]:50000");
     e.text = "no arrow here";
-    assert_false(sim_event_endpoints(&e, l, p));
+    assert_false(rs_trace_endpoints(&e, l, p));
     assert_string_equal(l, "");
     e.text = " -> ";
-    assert_false(sim_event_endpoints(&e, l, p));
+    assert_false(rs_trace_endpoints(&e, l, p));
     e.text = NULL;
-    assert_false(sim_event_endpoints(&e, l, p));
+    assert_false(rs_trace_endpoints(&e, l, p));
 }
 
 /* Seq: a first event may start anywhere; a jump forward is kept as `missing`; a repeat or a step
