@@ -215,7 +215,8 @@ static RPC_STATUS to_native(const char *text, char *out, size_t size)
     case RS_OK: return RPC_S_OK;
     case RS_ERR_BAD_UUID: return RPC_S_INVALID_STRING_UUID;
     default:
-        return b.protseq == RS_PROTSEQ_TCP && strstr(b.error, "port") != NULL
+        /* b.protseq is not set when parsing failed: the text's own protocol sequence says */
+        return span_is(&p, P_PROTSEQ, "ncacn_ip_tcp") && strstr(b.error, "port") != NULL
                    ? RPC_S_INVALID_ENDPOINT_FORMAT
                    : RPC_S_INVALID_STRING_BINDING;
     }
