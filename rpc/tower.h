@@ -16,7 +16,7 @@
  *   floor 2  lhs_len u16 = 19 | 0x0d | NDR UUID 8a885d04-...          | 2     u16 | rhs_len u16 = 2 | 0     u16
  *   floor 3  lhs_len u16 = 1  | 0x0b (ncacn, connection-oriented)         | rhs_len u16 = 2 | 0 (minor) u16
  *   floor 4  lhs_len u16 = 1  | 0x07 (TCP)      | rhs_len u16 = 2 | port u16 BIG-endian
- *            or           1  | 0x20 (ncalrpc) | rhs_len = strlen+1 | "NAME" NUL
+ *            or           1  | 0x10 (ncalrpc) | rhs_len = strlen+1 | "NAME" NUL
  *   floor 5  lhs_len u16 = 1  | 0x09 (IP)       | rhs_len u16 = 4 | IPv4 address BIG-endian
  *   (ncalrpc has four floors: no host. ncacn_np's towers, SMB 0x0f and NetBIOS 0x11, are not
  *   made: rpc.h's ncacn_np is a local socket, and registers as ncalrpc.)
@@ -44,7 +44,10 @@
 #define RS_TOWER_NCACN 0x0b
 #define RS_TOWER_TCP 0x07
 #define RS_TOWER_IP 0x09
-#define RS_TOWER_NCALRPC 0x20
+/* ncalrpc: 0x10, the identifier Windows' mapper gives its local endpoints and which independent
+ * clients (impacket's rpcdump) print as ncalrpc; Wireshark calls it "named pipes 2". (Samba's
+ * IDL says 0x20.) */
+#define RS_TOWER_NCALRPC 0x10
 
 typedef struct rs_tower {
     rs_syntax_id iface;                     /* floor 1 */

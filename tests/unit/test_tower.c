@@ -38,7 +38,7 @@ static const uint8_t tcp_tower[] = {
 };
 
 static const uint8_t lrpc_tail[] = {
-    0x01, 0x00, 0x20, 0x06, 0x00, 'h', 'e', 'l', 'l', 'o', 0x00, /* floor 4: ncalrpc "hello" */
+    0x01, 0x00, 0x10, 0x06, 0x00, 'h', 'e', 'l', 'l', 'o', 0x00, /* floor 4: ncalrpc (0x10) "hello" */
 };
 
 static void test_encode_tcp(void **state)
