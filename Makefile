@@ -56,6 +56,10 @@ PKG_MODULES := cmocka:libcmocka-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
 # command : Debian package, for the programs tests run (tshark judges our bytes as Wireshark does).
 # rpcgen, taskset and valgrind are for `make bench` (ONC RPC's stubs, pinning, counting allocations).
 COMMANDS    := tshark:tshark clang:clang rpcgen:rpcsvc-proto taskset:util-linux valgrind:valgrind
+# python module : Debian package, imported by Debian's own python3 (/usr/bin/python3):
+# impacket is the independent DCE/RPC client whose ept_lookup lists what our mapper holds
+# (tests/integration/epm_check.sh).
+PY_MODULES  := impacket:python3-impacket
 # clang runtime library : Debian package. libFuzzer (make fuzz, the fuzz smoke test) is a runtime
 # library of clang's that Debian packages apart from the compiler; found by clang itself.
 CLANG_RT    := fuzzer:libclang-rt-dev
@@ -69,6 +73,9 @@ deps:
 	done; \
 	for c in $(COMMANDS); do \
 	    command -v "$${c%%:*}" >/dev/null 2>&1 || missing="$$missing $${c#*:}"; \
+	done; \
+	for p in $(PY_MODULES); do \
+	    /usr/bin/python3 -c "import $${p%%:*}" >/dev/null 2>&1 || missing="$$missing $${p#*:}"; \
 	done; \
 	for r in $(CLANG_RT); do \
 	    f=$$(clang -print-file-name=libclang_rt.$${r%%:*}-$$(uname -m).a 2>/dev/null); \
@@ -117,6 +124,13 @@ $(BUILD)/obj/rpc/idl/%.o: rpc/idl/%.c | deps
 	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl -c $< -o $@
 
 $(BUILD)/rpcidl: $(BUILD)/obj/rpc/idl/main.o $(IDL_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- rpcscope-epmd, the endpoint mapper as a program (rpc/epm.h) ----------------------------------
+
+EPMD := $(BUILD)/rpcscope-epmd
+
+$(EPMD): $(BUILD)/obj/rpc/epmd/main.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- generated stubs ----------------------------------------------------------------------------
@@ -485,10 +499,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 .PHONY: all
-all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
+all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
 
 .PHONY: test
-test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs \
+test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs \
       $(FUZZ_BINS) $(BUILD)/rpcbench
 	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
 	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
@@ -499,6 +513,7 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) l
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
 	    "sh tests/integration/lessons_check.sh $(BUILD)" \
+	    "sh tests/integration/epm_check.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
 
@@ -540,10 +555,11 @@ screenshots: $(RPCSCOPE) lessons
 LIB_HDR := $(wildcard rpc/*.h)
 
 .PHONY: install
-install: $(LIB) $(BUILD)/rpcidl
+install: $(LIB) $(BUILD)/rpcidl $(EPMD)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rpcscope \
 	    $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 755 $(BUILD)/rpcidl $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 755 $(EPMD) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 644 $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/rpcscope/
 	$(Q)install -d $(DESTDIR)$(PREFIX)/include/rpcscope/compat

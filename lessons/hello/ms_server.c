@@ -4,11 +4,15 @@
  *
  *     ms_server [BINDING]          e.g.  ms_server "ncacn_ip_tcp:127.0.0.1[0]"   (0: a free port)
  *                                        ms_server "ncacn_np:[\pipe\hello]"
+ *                                        ms_server "ncacn_ip_tcp:127.0.0.1"  (no endpoint: a
+ *                                        dynamic one, registered with the endpoint mapper)
  *
  * It splits the binding into protocol sequence and endpoint (RpcStringBindingParse), listens
  * there (RpcServerUseProtseqEp), offers the interface (RpcServerRegisterIf2), prints
  * `listening on BINDING` with the real endpoint (RpcServerInqBindings: the line rpcscope waits
- * for) and serves until Shutdown() stops it (RpcMgmtStopServerListening). The stubs come from
+ * for) and serves until Shutdown() stops it (RpcMgmtStopServerListening). Given no endpoint, it
+ * takes a dynamic one (RpcServerUseProtseq) and tells the host's endpoint mapper
+ * (RpcEpRegister), where a client whose binding has no endpoint finds it. The stubs come from
  * `rpcidl --ms hello.idl`; their hello.h includes rpc.h and rpcndr.h.
  */
 #include <signal.h>
@@ -26,9 +30,14 @@ void HelloProc(unsigned char *pszString)
     fflush(stdout);
 }
 
+static int registered; /* with the endpoint mapper: withdrawn on the way out */
+
 void Shutdown(void)
 {
-    /* Stop taking calls (this one still gets its reply), then withdraw the interface. */
+    /* Leave the endpoint mapper's map while the bindings still exist, stop taking calls (this
+     * one still gets its reply), then withdraw the interface. */
+    if (registered)
+        RpcEpUnregister(hello_v1_0_s_ifspec, NULL, NULL);
     RpcMgmtStopServerListening(NULL);
     RpcServerUnregisterIf(NULL, NULL, FALSE);
 }
@@ -72,7 +81,11 @@ int main(int argc, char **argv)
                                               NULL);
     if (status != RPC_S_OK)
         return fail("RpcStringBindingParse", status);
-    status = RpcServerUseProtseqEp(protseq, RPC_C_PROTSEQ_MAX_REQS_DEFAULT, endpoint, NULL);
+    int dynamic = endpoint[0] == '\0'; /* where it listens is for the endpoint mapper to tell */
+    if (dynamic)
+        status = RpcServerUseProtseq(protseq, RPC_C_PROTSEQ_MAX_REQS_DEFAULT, NULL);
+    else
+        status = RpcServerUseProtseqEp(protseq, RPC_C_PROTSEQ_MAX_REQS_DEFAULT, endpoint, NULL);
     RpcStringFree(&protseq);
     RpcStringFree(&endpoint);
     if (status != RPC_S_OK)
@@ -83,6 +96,12 @@ int main(int argc, char **argv)
                                   RPC_C_LISTEN_MAX_CALLS_DEFAULT, (unsigned)-1, allow_everyone);
     if (status != RPC_S_OK)
         return fail("RpcServerRegisterIf2", status);
+    if (dynamic) {
+        status = RpcEpRegister(hello_v1_0_s_ifspec, NULL, NULL, (RPC_CSTR) "hello, world server");
+        if (status != RPC_S_OK)
+            return fail("RpcEpRegister", status);
+        registered = 1;
+    }
 
     RPC_BINDING_VECTOR *bindings = NULL;
     RPC_CSTR text = NULL;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <rpcscope/binding.h>
+#include <rpcscope/epm.h>
 #include <rpcscope/server.h>
 #include <rpcscope/status.h>
 
@@ -618,4 +619,74 @@ RPC_STATUS RpcMgmtWaitServerListen(void)
         return RPC_S_NOT_LISTENING;
     pthread_join(listen_thread, NULL);
     return listen_result;
+}
+
+/* ---- the endpoint mapper ----------------------------------------------------------------------- */
+
+/* ept_insert (or ept_delete) of one entry: `binding` for `iface` with `object`. */
+static RPC_STATUS ep_one(const char *binding, RPC_IF_HANDLE iface, const UUID *object,
+                         const char *annotation, bool insert)
+{
+    rs_epm_entry e;
+    rs_error err = {0};
+    rs_binding b;
+    char where[RS_BINDING_STRLEN];
+    if (rs_epm_entry_from_binding(&e, binding, &iface->syntax, annotation, &err) != RS_OK ||
+        rs_binding_parse(binding, &b) != RS_OK ||
+        rs_epm_mapper_binding(&b, where, sizeof where) != RS_OK)
+        return RPC_S_INVALID_BINDING;
+    if (object != NULL)
+        e.object = *object;
+    rs_client *mapper = NULL;
+    if (rs_client_open(where, NULL, &mapper, &err) != RS_OK)
+        return RPC_S_INVALID_BINDING; /* RPCSCOPE_EPM does not parse */
+    rs_status st = insert ? rs_epm_insert(mapper, &e, 1, &err) : rs_epm_delete(mapper, &e, 1, &err);
+    rs_client_close(mapper);
+    if (st == RS_ERR_PROTOCOL)
+        return EPT_S_CANT_PERFORM_OP;
+    if (st == RS_ERR_CONNECT && !insert)
+        return EPT_S_NOT_REGISTERED; /* the mapper answered ept_s_not_registered */
+    return rs_ms_status_code(st, rs_last_call_fault());
+}
+
+static RPC_STATUS ep_all(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
+                         UUID_VECTOR *UuidVector, RPC_CSTR Annotation, bool insert)
+{
+    if (IfSpec == NULL)
+        return RPC_S_INVALID_ARG;
+    RPC_BINDING_VECTOR *own = NULL;
+    RPC_BINDING_VECTOR *v = BindingVector;
+    if (v == NULL) {
+        RPC_STATUS code = RpcServerInqBindings(&own);
+        if (code != RPC_S_OK)
+            return code;
+        v = own;
+    }
+    RPC_STATUS code = RPC_S_OK;
+    unsigned long objects = UuidVector != NULL ? UuidVector->Count : 0;
+    for (unsigned long i = 0; i < v->Count && code == RPC_S_OK; i++) {
+        const char *binding = v->BindingH[i] != NULL ? rs_client_binding(v->BindingH[i]) : NULL;
+        if (binding == NULL) {
+            code = RPC_S_INVALID_BINDING;
+            break;
+        }
+        for (unsigned long j = 0; j < (objects ? objects : 1) && code == RPC_S_OK; j++)
+            code = ep_one(binding, IfSpec, objects ? UuidVector->Uuid[j] : NULL,
+                          (const char *)Annotation, insert);
+    }
+    if (own != NULL)
+        RpcBindingVectorFree(&own);
+    return code;
+}
+
+RPC_STATUS RpcEpRegister(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
+                         UUID_VECTOR *UuidVector, RPC_CSTR Annotation)
+{
+    return ep_all(IfSpec, BindingVector, UuidVector, Annotation, true);
+}
+
+RPC_STATUS RpcEpUnregister(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
+                           UUID_VECTOR *UuidVector)
+{
+    return ep_all(IfSpec, BindingVector, UuidVector, NULL, false);
 }

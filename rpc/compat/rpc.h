@@ -170,7 +170,8 @@ RPC_STATUS RpcStringFree(RPC_CSTR *String);
 /* ---- binding handles ---- */
 
 /* A client binding handle (rs_client_open()); connects nothing yet. ncacn_np:ADDR[\pipe\NAME]
- * becomes the local socket RpcServerUseProtseqEp() made for it. RPC_S_INVALID_STRING_BINDING,
+ * becomes the local socket RpcServerUseProtseqEp() made for it. A binding without an endpoint
+ * finds it through the endpoint mapper, on its first call (RpcEpRegister()). RPC_S_INVALID_STRING_BINDING,
  * RPC_S_PROTSEQ_NOT_SUPPORTED, RPC_S_INVALID_ENDPOINT_FORMAT for text that cannot be used. */
 RPC_STATUS RpcBindingFromStringBinding(RPC_CSTR StringBinding, RPC_BINDING_HANDLE *Binding);
 
@@ -224,6 +225,18 @@ RPC_STATUS RpcServerListen(unsigned int MinimumCallThreads, unsigned int MaxCall
  * running call still gets its reply, and in a signal handler. RPC_S_NOT_LISTENING. */
 RPC_STATUS RpcMgmtStopServerListening(RPC_BINDING_HANDLE Binding);
 RPC_STATUS RpcMgmtWaitServerListen(void);
+
+/* Registers the interface's bindings (BindingVector; NULL: the server's own, as
+ * RpcServerInqBindings() gives them), once per object in UuidVector (NULL: none), with the
+ * endpoint mapper of this host (epm.h: RPCSCOPE_EPM, else ncacn_ip_tcp:HOST[135] or
+ * ncalrpc:[epmapper]), so that a client whose binding has no endpoint finds the server. Each is
+ * an ept_insert call, traced like any other. EPT_S_CANT_PERFORM_OP when the mapper refuses,
+ * RPC_S_SERVER_UNAVAILABLE when there is none. */
+RPC_STATUS RpcEpRegister(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
+                         UUID_VECTOR *UuidVector, RPC_CSTR Annotation);
+/* The same with ept_delete. */
+RPC_STATUS RpcEpUnregister(RPC_IF_HANDLE IfSpec, RPC_BINDING_VECTOR *BindingVector,
+                           UUID_VECTOR *UuidVector);
 
 /* ---- exceptions: RpcTryExcept / RpcExcept / RpcEndExcept, RpcTryFinally ... ----
  *
