@@ -50,6 +50,16 @@ has '^#include "rpcndr\.h"$' "--ms: and rpcndr.h"
 has '^#define hello_ClientIfHandle hello_v1_0_c_ifspec$' "--ms: NAME_ClientIfHandle"
 has '^#define hello_ServerIfHandle hello_v1_0_s_ifspec$' "--ms: NAME_ServerIfHandle"
 has '^extern handle_t hello_IfHandle;$' "--ms: the ACF's implicit handle is a handle_t"
+# every construct of the conformance interface, in --ms form, compiles against the compat headers
+# (and the server stubs free a procedure's [out] memory with midl_user_free())
+mkdir "$dir/msconf"
+expect 0 "--ms conform.idl" "$rpcidl" --ms tests/interop/conform.idl -o "$dir/msconf"
+for f in conform_c conform_s; do
+    expect 0 "--ms $f.c compiles" ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$build/include" \
+        -Irpc/compat -I"$dir/msconf" -c "$dir/msconf/$f.c" -o "$dir/msconf/$f.o"
+done
+cp "$dir/msconf/conform_s.c" "$dir/out"
+has 'midl_user_free\(' "--ms: server stubs free [out] memory with midl_user_free()"
 expect 0 "without --ms" "$rpcidl" lessons/hello/hello.idl -o "$dir/ms"
 if grep -q 'rpc\.h\|ClientIfHandle' "$dir/ms/hello.h"; then bad "without --ms, hello.h names the compat API"; else ok; fi
 
