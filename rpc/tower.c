@@ -109,13 +109,26 @@ static rs_status get_syntax(const floor *f, rs_syntax_id *s, rs_error *err, int 
     return RS_OK;
 }
 
-/* A right side that is a name: NUL-terminated, no NUL before, fits `size`. */
+/* A character a string binding's endpoint can carry: printable, and none of the characters that
+ * delimit the binding's parts. */
+static bool endpoint_char(uint8_t c)
+{
+    return c > ' ' && c < 0x7f && strchr("[],@:\\\"", c) == NULL;
+}
+
+/* A right side that is a name: NUL-terminated, no NUL before, fits `size`, and usable as an
+ * endpoint (a name that is not cannot be connected to here, and could not be written back). */
 static rs_status get_name(const floor *f, char *out, size_t size, rs_error *err)
 {
     if (f->rhs_len == 0 || f->rhs_len > size || f->rhs[f->rhs_len - 1] != '\0' ||
         memchr(f->rhs, '\0', f->rhs_len) != f->rhs + f->rhs_len - 1)
         return rs_error_set(err, RS_ERR_PROTOCOL, "tower: a name of %u bytes is not one string",
                             f->rhs_len);
+    for (uint16_t i = 0; i + 1 < f->rhs_len; i++)
+        if (!endpoint_char(f->rhs[i]))
+            return rs_error_set(err, RS_ERR_PROTOCOL,
+                                "tower: byte 0x%02x at %u of a local name is not one an endpoint "
+                                "can have", f->rhs[i], i);
     memcpy(out, f->rhs, f->rhs_len);
     return RS_OK;
 }

@@ -99,6 +99,21 @@ static void test_lrpc_both_ways(void **state)
     rs_buf_free(&b);
 }
 
+static void test_local_names_must_be_endpoints(void **state)
+{
+    (void)state;
+    uint8_t t[sizeof tcp_tower];
+    memcpy(t, tcp_tower, sizeof tcp_tower - 16); /* floors 1-3 */
+    t[0] = 4;
+    static const uint8_t bad_name[] = {0x01, 0x00, 0x10, 0x04, 0x00, 'a', ']', 'b', 0x00};
+    memcpy(t + sizeof tcp_tower - 16, bad_name, sizeof bad_name);
+    rs_tower out;
+    rs_error err = {0};
+    assert_int_equal(rs_tower_decode(t, sizeof tcp_tower - 16 + sizeof bad_name, &out, &err),
+                     RS_ERR_PROTOCOL); /* "ncalrpc:[a]b]" would be no binding */
+    assert_non_null(strstr(err.message, "0x5d"));
+}
+
 static void test_every_cut_is_refused(void **state)
 {
     (void)state;
@@ -158,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_encode_tcp),
         cmocka_unit_test(test_decode_tcp),
         cmocka_unit_test(test_lrpc_both_ways),
+        cmocka_unit_test(test_local_names_must_be_endpoints),
         cmocka_unit_test(test_every_cut_is_refused),
         cmocka_unit_test(test_wrong_floors_are_refused),
         cmocka_unit_test(test_encode_refuses_what_has_no_tower),
