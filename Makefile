@@ -56,6 +56,10 @@ PKG_MODULES := cmocka:libcmocka-dev sdl2:libsdl2-dev SDL2_ttf:libsdl2-ttf-dev \
 # command : Debian package, for the programs tests run (tshark judges our bytes as Wireshark does).
 # rpcgen, taskset and valgrind are for `make bench` (ONC RPC's stubs, pinning, counting allocations).
 COMMANDS    := tshark:tshark clang:clang rpcgen:rpcsvc-proto taskset:util-linux valgrind:valgrind
+# python module : Debian package, imported by Debian's own python3 (/usr/bin/python3):
+# impacket is the independent DCE/RPC client whose ept_lookup lists what our mapper holds
+# (tests/integration/epm_check.sh).
+PY_MODULES  := impacket:python3-impacket
 # clang runtime library : Debian package. libFuzzer (make fuzz, the fuzz smoke test) is a runtime
 # library of clang's that Debian packages apart from the compiler; found by clang itself.
 CLANG_RT    := fuzzer:libclang-rt-dev
@@ -69,6 +73,9 @@ deps:
 	done; \
 	for c in $(COMMANDS); do \
 	    command -v "$${c%%:*}" >/dev/null 2>&1 || missing="$$missing $${c#*:}"; \
+	done; \
+	for p in $(PY_MODULES); do \
+	    /usr/bin/python3 -c "import $${p%%:*}" >/dev/null 2>&1 || missing="$$missing $${p#*:}"; \
 	done; \
 	for r in $(CLANG_RT); do \
 	    f=$$(clang -print-file-name=libclang_rt.$${r%%:*}-$$(uname -m).a 2>/dev/null); \
@@ -88,13 +95,19 @@ CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 
 # ---- librpcscope --------------------------------------------------------------------------------
 
-LIB_SRC := $(wildcard rpc/*.c)
+LIB_SRC := $(wildcard rpc/*.c) $(wildcard rpc/compat/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/librpcscope.a
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)$(CC) $(CFLAGS) -c $< -o $@
+
+# Microsoft's RPC API (rpc/compat/rpc.h) includes the library's headers as <rpcscope/...>, as a
+# program against an installed copy does.
+$(BUILD)/obj/rpc/compat/%.o: rpc/compat/%.c | deps $(BUILD)/include/rpcscope
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(CFLAGS) -I$(BUILD)/include -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	$(call SAY,AR,$@)rm -f $@ && $(AR) rcs $@ $^
@@ -111,6 +124,13 @@ $(BUILD)/obj/rpc/idl/%.o: rpc/idl/%.c | deps
 	$(call SAY,CC,$<)$(CC) $(CFLAGS) -Irpc/idl -c $< -o $@
 
 $(BUILD)/rpcidl: $(BUILD)/obj/rpc/idl/main.o $(IDL_OBJ) $(LIB)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- rpcscope-epmd, the endpoint mapper as a program (rpc/epm.h) ----------------------------------
+
+EPMD := $(BUILD)/rpcscope-epmd
+
+$(EPMD): $(BUILD)/obj/rpc/epmd/main.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- generated stubs ----------------------------------------------------------------------------
@@ -225,6 +245,41 @@ $(BUILD)/lessons/$(1)/server: $(BUILD)/obj/lessons/$(1)/server.o \
 	$$(call SAY,LD,$$@)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
 $(foreach l,$(LESSONS),$(eval $(call lesson_rules,$(l))))
+
+# A lesson folder may also hold ms_client.c and ms_server.c: the same programs written against
+# Microsoft's RPC API (rpc/compat/rpc.h). Their stubs come from `rpcidl --ms` into
+# $(BUILD)/gen/ms/lessons/NAME/ (beside the native ones, never mixed), they compile with the
+# compat headers on the include path, and they become build/lessons/NAME/ms_{client,server},
+# which `rpcscope NAME --server ms_server --client ms_client` runs in place of the native pair.
+
+MS_LESSONS   := $(notdir $(patsubst %/,%,$(dir $(wildcard lessons/*/ms_client.c))))
+ms_gen_dir    = $(BUILD)/gen/ms/lessons/$(1)
+COMPAT_INC    = -I$(GEN_INC)/rpcscope/compat
+LESSON_PROGRAMS += $(foreach l,$(MS_LESSONS),$(BUILD)/lessons/$(l)/ms_client $(BUILD)/lessons/$(l)/ms_server)
+
+$(BUILD)/obj/gen/ms/%.o: GEN_CFLAGS += $(COMPAT_INC)
+
+define ms_lesson_rules
+$(addprefix $(call ms_gen_dir,$(1))/$(1),.h _c.c _s.c) &: $(call lesson_idl,$(1)) \
+        $(wildcard lessons/$(1)/$(1).acf) $(BUILD)/rpcidl
+	@mkdir -p $$(@D)
+	$$(call SAY,IDL-MS,$(call lesson_idl,$(1)))$(BUILD)/rpcidl --ms $(call lesson_idl,$(1)) -o $$(@D)
+
+$(BUILD)/obj/lessons/$(1)/ms_%.o: lessons/$(1)/ms_%.c $(call ms_gen_dir,$(1))/$(1).h | $(GEN_INC)/rpcscope
+	@mkdir -p $$(@D)
+	$$(call SAY,CC,$$<)$$(CC) $$(GEN_CFLAGS) $$(COMPAT_INC) -I$(call ms_gen_dir,$(1)) -c $$< -o $$@
+
+$(BUILD)/lessons/$(1)/ms_client: $(BUILD)/obj/lessons/$(1)/ms_client.o \
+                                 $(BUILD)/obj/gen/ms/lessons/$(1)/$(1)_c.o $(LIB)
+	@mkdir -p $$(@D)
+	$$(call SAY,LD,$$@)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
+$(BUILD)/lessons/$(1)/ms_server: $(BUILD)/obj/lessons/$(1)/ms_server.o \
+                                 $(BUILD)/obj/gen/ms/lessons/$(1)/$(1)_s.o $(LIB)
+	@mkdir -p $$(@D)
+	$$(call SAY,LD,$$@)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach l,$(MS_LESSONS),$(eval $(call ms_lesson_rules,$(l))))
 
 .PHONY: lessons
 lessons: $(LESSON_PROGRAMS)
@@ -429,6 +484,11 @@ $(BUILD)/tests/test_context_handle: $(BUILD)/obj/tests/unit/test_context_handle.
 	@mkdir -p $(@D)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
+# test_msrpc includes Microsoft's RPC API as a program does: rpc.h from rpc/compat/, which
+# includes the library's headers as <rpcscope/...>.
+$(BUILD)/obj/tests/unit/test_msrpc.o: | $(GEN_INC)/rpcscope
+$(BUILD)/obj/tests/unit/test_msrpc.o: CFLAGS += -I$(GEN_INC) -Irpc/compat
+
 # The IDL compiler's tests link its stages too (the more specific pattern wins).
 $(BUILD)/tests/test_idl_%: $(BUILD)/obj/tests/unit/test_idl_%.o $(IDL_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -439,10 +499,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 .PHONY: all
-all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
+all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs tests $(UI_TEST_BIN) $(BUILD)/ui_shot
 
 .PHONY: test
-test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) lessons stubs \
+test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs \
       $(FUZZ_BINS) $(BUILD)/rpcbench
 	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
 	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
@@ -453,6 +513,7 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(CONFORM_PROGS) l
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
 	    "sh tests/integration/lessons_check.sh $(BUILD)" \
+	    "sh tests/integration/epm_check.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
 
@@ -494,12 +555,15 @@ screenshots: $(RPCSCOPE) lessons
 LIB_HDR := $(wildcard rpc/*.h)
 
 .PHONY: install
-install: $(LIB) $(BUILD)/rpcidl
+install: $(LIB) $(BUILD)/rpcidl $(EPMD)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rpcscope \
 	    $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 755 $(BUILD)/rpcidl $(DESTDIR)$(PREFIX)/bin/
+	$(Q)install -m 755 $(EPMD) $(DESTDIR)$(PREFIX)/bin/
 	$(Q)install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	$(Q)install -m 644 $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/rpcscope/
+	$(Q)install -d $(DESTDIR)$(PREFIX)/include/rpcscope/compat
+	$(Q)install -m 644 $(wildcard rpc/compat/*.h) $(DESTDIR)$(PREFIX)/include/rpcscope/compat/
 	$(Q)printf '%s\n' \
 	    'prefix=$(PREFIX)' \
 	    'libdir=$${prefix}/lib' \

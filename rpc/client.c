@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "epm.h"
 #include "inject.h"
 #include "pdu.h"
 #include "trace.h"
@@ -101,6 +102,12 @@ static _Thread_local void *error_handler_ctx;
 rs_status rs_last_call_status(void) { return last_status; }
 uint32_t rs_last_call_fault(void) { return last_fault; }
 const rs_error *rs_last_call_error(void) { return &last_error; }
+
+rs_call_error_handler rs_get_call_error_handler(void **ctx)
+{
+    *ctx = error_handler_ctx;
+    return error_handler;
+}
 
 void rs_set_call_error_handler(rs_call_error_handler fn, void *ctx)
 {
@@ -576,12 +583,25 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
 
 /* Connects and binds `iface` as context 0. A bind_nak to a remembered association group is
  * retried once with group 0: the server that gave it has restarted and forgotten it. */
-static rs_status associate(rs_client *c, const rs_interface *iface, uint32_t *fault, rs_error *err)
+static rs_status associate(rs_client *c, const rs_client_call *call, const rs_interface *iface,
+                           uint32_t *fault, rs_error *err)
 {
+    /* No endpoint: the host's endpoint mapper says where `iface` listens (epm.h), in calls of
+     * its own; every new connection asks again, so a server that moved is found. */
+    rs_binding target = c->binding;
+    if (target.endpoint[0] == '\0') {
+        rs_status st = rs_epm_resolve(&target, iface, err);
+        if (rs_trace_enabled()) /* the mapper's calls took this thread's call; give it back */
+            rs_trace_set_call(RS_TRACE_ROLE_CLIENT, call->iface->name,
+                              rs_interface_operation_name(call->iface, call->opnum),
+                              call->call_id, call->opnum);
+        if (st != RS_OK)
+            return st;
+    }
     for (int attempt = 0;; attempt++) {
         int64_t deadline = deadline_in(c->options.connect_timeout_ms);
         rs_error terr = {0};
-        rs_status st = rs_conn_connect(&c->binding, deadline, &c->conn, &terr);
+        rs_status st = rs_conn_connect(&target, deadline, &c->conn, &terr);
         if (st != RS_OK) {
             c->conn = NULL;
             return rs_error_set(err, st, "client: cannot reach %s: %s", c->binding_text,
@@ -604,14 +624,14 @@ static rs_status associate(rs_client *c, const rs_interface *iface, uint32_t *fa
 
 /* Makes sure the connection is up and `iface` bound on it; *p_cont_id is its context.
  * *reused says whether the connection was there before this call. */
-static rs_status prepare(rs_client *c, const rs_interface *iface, uint16_t *p_cont_id,
-                         bool *reused, uint32_t *fault, rs_error *err)
+static rs_status prepare(rs_client *c, const rs_client_call *call, const rs_interface *iface,
+                         uint16_t *p_cont_id, bool *reused, uint32_t *fault, rs_error *err)
 {
     if (c->conn != NULL && connection_went_away(c->conn))
         drop_connection(c);
     *reused = c->conn != NULL;
     if (c->conn == NULL) {
-        rs_status st = associate(c, iface, fault, err);
+        rs_status st = associate(c, call, iface, fault, err);
         if (st == RS_OK)
             *p_cont_id = c->contexts[0].p_cont_id;
         return st;
@@ -832,7 +852,7 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
         opnum = inject_opnum(c, call);
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        st = prepare(c, iface, &p_cont_id, &reused, &call->fault, err);
+        st = prepare(c, call, iface, &p_cont_id, &reused, &call->fault, err);
         if (st != RS_OK)
             return st;
         deadline = deadline_in(c->options.call_timeout_ms);

@@ -257,5 +257,8 @@ const rs_error *rs_last_call_error(void);
  * longjmp out (the call has freed everything by then). NULL removes it. */
 typedef void (*rs_call_error_handler)(const rs_error *error, uint32_t fault, void *ctx);
 void rs_set_call_error_handler(rs_call_error_handler fn, void *ctx);
+/* The handler set on this thread (and its ctx), so that code making calls of its own (the
+ * endpoint mapper's) can set it aside and put it back. */
+rs_call_error_handler rs_get_call_error_handler(void **ctx);
 
 #endif

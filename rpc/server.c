@@ -325,6 +325,23 @@ out:
     return st;
 }
 
+rs_status rs_server_unregister(rs_server *s, const rs_interface *iface, rs_error *err)
+{
+    bool found = false;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->iface_count; i++) {
+        if (iface == NULL || s->ifaces[i] == iface) {
+            /* order does not matter to find_interface(): the last one fills the gap */
+            s->ifaces[i--] = s->ifaces[--s->iface_count];
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!found)
+        return rs_error_set(err, RS_ERR_INVALID_ARG, "server: that interface is not registered");
+    return RS_OK;
+}
+
 /* C706 (12.6.3.1 "Syntax ... Compatibility"): the same UUID and major version, and a client
  * minor version no greater than the server's. An exact minor is preferred, then the highest. */
 static const rs_interface *find_interface(rs_server *s, const rs_syntax_id *wanted)
@@ -1720,6 +1737,11 @@ rs_status rs_server_run(rs_server *s, rs_error *err)
 }
 
 /* ---- raising a fault from a procedure -------------------------------------------------------- */
+
+bool rs_server_in_call(void)
+{
+    return current_call != NULL;
+}
 
 void rs_server_raise(uint32_t code)
 {

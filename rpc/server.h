@@ -151,6 +151,12 @@ void rs_server_destroy(rs_server *s);
  * is there. */
 RS_MUST_CHECK rs_status rs_server_register(rs_server *s, const rs_interface *iface, rs_error *err);
 
+/* Withdraws an interface (NULL: every one): binds from then on do not find it. A connection that
+ * bound it already keeps calling it (its presentation context holds the interface, which the
+ * program keeps alive). RS_ERR_INVALID_ARG if it is not registered. */
+RS_MUST_CHECK rs_status rs_server_unregister(rs_server *s, const rs_interface *iface,
+                                             rs_error *err);
+
 /* Listens on a string binding (ncacn_ip_tcp without an address listens on 127.0.0.1 only;
  * port 0 or none picks a free port). May be called several times, before rs_server_run(). */
 RS_MUST_CHECK rs_status rs_server_listen(rs_server *s, const char *binding, rs_error *err);
@@ -216,6 +222,10 @@ struct rs_server_call {
  * anywhere else it is a programming error and the process aborts with a message on stderr (the
  * one place the library writes there, just before the crash it explains). */
 __attribute__((noreturn)) void rs_server_raise(uint32_t code);
+
+/* Whether the calling thread is running a procedure for a server stub: where rs_server_raise()
+ * may be called. */
+bool rs_server_in_call(void);
 
 /* ---- context handles, as the generated server stubs keep them ----------------------------------
  *

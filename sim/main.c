@@ -82,6 +82,9 @@ static void usage(FILE *f)
           "  --listen ADDRESS     also collect from tcp:HOST:PORT or a socket path: run programs\n"
           "                       with RPCSCOPE_TRACE=ADDRESS (and RPCSCOPE_STEP=1 to step them)\n"
           "  --lesson LESSON      the narration for a replay or a --listen session\n"
+          "  --server PROGRAM     run PROGRAM (found as the lesson's own are) instead of the\n"
+          "  --client PROGRAM     script's server or client: e.g. hello's ms_server and\n"
+          "                       ms_client, written against Microsoft's RPC API\n"
           "  --addresses          show memory addresses (they differ from run to run)\n"
           "  --max-events N       the most events a session holds (default 1000000)\n"
           "\n"
@@ -128,6 +131,7 @@ typedef struct options {
     ui_theme_id theme;
     double speed;         /* 0: not given */
     const char *record, *pcap, *chrome, *listen, *lesson;
+    const char *server, *client; /* --server, --client: programs in place of the script's */
     size_t max_events;
     const char *args[64]; /* positional arguments */
     size_t arg_count;
@@ -137,7 +141,8 @@ static bool takes_value(const char *name)
 {
     static const char *const with[] = {"--speed",  "--record",     "--pcap",   "--chrome-trace",
                                        "--listen", "--lesson",     "--max-events", "--screenshot",
-                                       "--at",     "--size",       "--theme",  "--bench-frames"};
+                                       "--at",     "--size",       "--theme",  "--bench-frames",
+                                       "--server", "--client"};
     for (size_t i = 0; i < sizeof with / sizeof with[0]; i++)
         if (strcmp(name, with[i]) == 0)
             return true;
@@ -277,6 +282,10 @@ static int parse_options(int argc, char **argv, options *o)
             o->listen = value;
         } else if (strcmp(name, "--lesson") == 0) {
             o->lesson = value;
+        } else if (strcmp(name, "--server") == 0) {
+            o->server = value;
+        } else if (strcmp(name, "--client") == 0) {
+            o->client = value;
         } else {
             say("unknown option '%s' (rpcscope --help lists them)", a);
             return EXIT_USAGE;
@@ -822,14 +831,18 @@ static int session_start(session *s)
     if (s->launch) {
         sim_lesson *l = s->lesson;
         char server[PATH_MAX], client[PATH_MAX], tried[3 * PATH_MAX];
-        if (!find_program(l, l->server_argv[0], server, sizeof server, tried, sizeof tried)) {
+        /* --server/--client swap a program, never its arguments: one script (its scenario and
+         * narration) serves both programs of a pair that makes the same calls */
+        const char *sprog = o->server != NULL ? o->server : l->server_argv[0];
+        const char *cprog = o->client != NULL ? o->client : l->client_argv[0];
+        if (!find_program(l, sprog, server, sizeof server, tried, sizeof tried)) {
             say("lesson %s: no program '%s' in %s (has `make` built the lessons?)", l->name,
-                l->server_argv[0], tried);
+                sprog, tried);
             return 1;
         }
-        if (!find_program(l, l->client_argv[0], client, sizeof client, tried, sizeof tried)) {
+        if (!find_program(l, cprog, client, sizeof client, tried, sizeof tried)) {
             say("lesson %s: no program '%s' in %s (has `make` built the lessons?)", l->name,
-                l->client_argv[0], tried);
+                cprog, tried);
             return 1;
         }
         char listen[256];
@@ -1225,6 +1238,10 @@ int main(int argc, char **argv)
     const char *lesson_arg = replay || target == NULL ? o.lesson : target;
     if (replay && o.listen != NULL) {
         say("a replay collects nothing: --listen goes with a lesson or alone");
+        return EXIT_USAGE;
+    }
+    if ((o.server != NULL || o.client != NULL) && (replay || target == NULL)) {
+        say("--server and --client choose a lesson's programs: they go with a lesson to run");
         return EXIT_USAGE;
     }
     if (lesson_arg != NULL && load_lesson(lesson_arg, &s.lesson) != 0)

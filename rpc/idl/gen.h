@@ -15,6 +15,7 @@
 #ifndef RPCSCOPE_IDL_GEN_H
 #define RPCSCOPE_IDL_GEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "idl.h"
@@ -46,6 +47,18 @@ typedef struct idl_gen_output {
  * yet ("rpcidl cannot marshal a top-level [unique] sized pointer yet"); each such use is an
  * error in `d`, with its place, and `out` is empty. Out of memory aborts, as in the front end. */
 RS_MUST_CHECK rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out);
+
+/* How to write them. All false: rpcscope's own names. */
+typedef struct idl_gen_options {
+    bool ms; /* Microsoft's RPC API (rpcidl --ms): NAME.h includes rpc.h and rpcndr.h (rpc/compat/),
+                names NAME_ClientIfHandle and NAME_ServerIfHandle beside NAME_v1_0_c_ifspec and
+                _s_ifspec, declares the implicit handle as handle_t, and the server stubs free a
+                procedure's [out] memory with midl_user_free() */
+} idl_gen_options;
+
+/* idl_gen_c() with options. */
+RS_MUST_CHECK rs_status idl_gen_c_with(const idl_file *f, const idl_gen_options *o, idl_diags *d,
+                                       idl_gen_output *out);
 
 /* Frees the texts; `out` may be empty (zeroed). */
 void idl_gen_output_free(idl_gen_output *out);

@@ -147,6 +147,7 @@ typedef struct gen {
                              enumerators, procedures, bindings */
     size_t nglobals, capglobals;
     bool server; /* writing NAME_s.c (else NAME_c.c) */
+    bool ms;     /* rpcidl --ms: Microsoft's API names and midl_user_free() (idl_gen_options) */
     fn **fns;    /* its static functions, in the order they were finished */
     size_t nfns, capfns;
     sb contexts;               /* NAME_s.c: the context handle types its stubs use */
@@ -2305,7 +2306,9 @@ static void emit_free(frame *fr, const idl_type *t, const char *lv, const field 
             fr->indent -= 4;
             line(fr, "}");
         }
-        line(fr, "free(%s);", lv);
+        /* --ms: a server procedure allocated [out] data with midl_user_allocate(), as MIDL's
+         * stubs expect; the client's came from the runtime's malloc() */
+        line(fr, "%s(%s);", g->ms && g->server ? "midl_user_free" : "free", lv);
         line(fr, "%s = NULL;", lv);
         return;
     }
@@ -2761,8 +2764,11 @@ static void write_header(gen *g, sb *out)
     sb_str(out, " */\n");
     const char *guard = guard_of(g);
     sb_printf(out, "#ifndef %s\n#define %s\n\n", guard, guard);
-    sb_str(out, "#include <rpcscope/stub.h>\n\n");
-    sb_str(out, "#if RS_STUB_VERSION != 1\n");
+    sb_str(out, "#include <rpcscope/stub.h>\n");
+    if (g->ms)
+        sb_str(out, "\n/* rpcidl --ms: Microsoft's RPC API (rpcscope's compat/rpc.h), as MIDL's headers "
+                    "include it */\n#include \"rpc.h\"\n#include \"rpcndr.h\"\n");
+    sb_str(out, "\n#if RS_STUB_VERSION != 1\n");
     sb_printf(out,
               "#error \"%s.h was made for another rpcscope runtime: run rpcidl on %s again\"\n",
               g->base, g->idl_name);
@@ -2796,7 +2802,8 @@ static void write_header(gen *g, sb *out)
                       "/* The binding the client stubs use%s: set it before the first call. "
                       "*/\n",
                       ifc->implicit_handle_from_acf ? " (the ACF's implicit_handle)" : "");
-            sb_printf(out, "extern rs_client *%s;\n\n", ifc->implicit_handle);
+            sb_printf(out, "extern %s%s;\n\n", g->ms ? "handle_t " : "rs_client *",
+                      ifc->implicit_handle);
         }
         sb_printf(out,
                   "/* %s as the runtime sees it: its UUID, version and operations. The client "
@@ -2809,6 +2816,12 @@ static void write_header(gen *g, sb *out)
                   ifc->ver_major, ifc->ver_minor, ifc->name);
         sb_printf(out, "#define %s_v%u_%u_s_ifspec (&%s_server_interface)\n", ifc->name,
                   ifc->ver_major, ifc->ver_minor, ifc->name);
+        if (g->ms) {
+            sb_printf(out, "#define %s_ClientIfHandle %s_v%u_%u_c_ifspec\n", ifc->name, ifc->name,
+                      ifc->ver_major, ifc->ver_minor);
+            sb_printf(out, "#define %s_ServerIfHandle %s_v%u_%u_s_ifspec\n", ifc->name, ifc->name,
+                      ifc->ver_major, ifc->ver_minor);
+        }
         if (ifc->ops != NULL)
             sb_printf(out, "\n/* ---- Procedures of %s ---- */\n", ifc->name);
         for (const idl_operation *op = ifc->ops; op != NULL; op = op->next)
@@ -4183,8 +4196,16 @@ static char *file_name(const char *base, const char *suffix)
 
 rs_status idl_gen_c(const idl_file *f, idl_diags *d, idl_gen_output *out)
 {
+    idl_gen_options o = {0};
+    return idl_gen_c_with(f, &o, d, out);
+}
+
+rs_status idl_gen_c_with(const idl_file *f, const idl_gen_options *o, idl_diags *d,
+                         idl_gen_output *out)
+{
     memset(out, 0, sizeof *out);
     gen g = {0};
+    g.ms = o->ms;
     g.file = f;
     g.diags = d;
     g.base = f->basename;

@@ -24,7 +24,7 @@
 #define EXIT_USAGE 2 /* a command line rpcidl does not understand */
 
 static const char usage_text[] =
-    "usage: rpcidl NAME.idl [NAME.acf] [-o DIR]\n"
+    "usage: rpcidl [--ms] NAME.idl [NAME.acf] [-o DIR]\n"
     "       rpcidl --help | --version\n"
     "\n"
     "Compiles a Microsoft/DCE IDL interface into C stubs for librpcscope:\n"
@@ -37,6 +37,10 @@ static const char usage_text[] =
     "  NAME.acf       the application configuration file; without one, NAME.acf beside\n"
     "                 NAME.idl is read when it exists (as MIDL does)\n"
     "  -o DIR         write the files into DIR (default: the current directory)\n"
+    "  --ms           Microsoft's RPC API: NAME.h includes rpc.h and rpcndr.h (compile with\n"
+    "                 -I for rpcscope's compat/ headers) and has MIDL's names\n"
+    "                 (NAME_ClientIfHandle, NAME_ServerIfHandle); the server stubs free [out]\n"
+    "                 memory with midl_user_free(), which the program defines\n"
     "  --help         print this text\n"
     "  --version      print rpcidl's version\n"
     "\n"
@@ -150,6 +154,7 @@ static int write_all(const char *dir, const idl_gen_output *out)
 int main(int argc, char **argv)
 {
     const char *idl = NULL, *acf = NULL, *dir = ".";
+    idl_gen_options gen_options = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -160,7 +165,9 @@ int main(int argc, char **argv)
             puts("rpcidl " IDL_GEN_VERSION);
             return 0;
         }
-        if (strcmp(a, "-o") == 0) {
+        if (strcmp(a, "--ms") == 0) {
+            gen_options.ms = true;
+        } else if (strcmp(a, "-o") == 0) {
             if (i + 1 >= argc)
                 return usage_error("-o needs a directory%s", "");
             dir = argv[++i];
@@ -191,7 +198,7 @@ int main(int argc, char **argv)
     rs_status st = idl_parse_file(idl, acf != NULL ? acf : found_acf, &d, &f);
     idl_gen_output out = {0};
     if (st == RS_OK)
-        st = idl_gen_c(f, &d, &out);
+        st = idl_gen_c_with(f, &gen_options, &d, &out);
     fputs(idl_diags_text(&d), stderr);
     int rc = 0;
     if (st != RS_OK) {

@@ -36,6 +36,60 @@ fi
 
 "$rpcscope" --list >"$tmp/list" 2>&1 || bad "rpcscope --list exited $?"
 
+# run_and_check NAME LABEL [RPCSCOPE OPTIONS]: runs the lesson with --text (and the options) and
+# holds its output to lessons/NAME/expect.txt; failures are reported under LABEL.
+run_and_check() {
+    name=$1
+    label=$2
+    shift 2
+    expect=lessons/$name/expect.txt
+    want_rc=$(sed -n 's/^exit[ \t]\{1,\}\([0-9]\{1,\}\)[ \t]*$/\1/p' "$expect" | tail -1)
+    want_rc=${want_rc:-0}
+    # A lesson ends on its own; 120 s is far more than any lesson's timeouts and delays.
+    timeout -k 5 120 "$rpcscope" --text "$name" "$@" </dev/null >"$tmp/out" 2>&1
+    rc=$?
+    if [ "$rc" -eq "$want_rc" ]; then
+        ok
+    else
+        bad "$label: rpcscope --text exited $rc, not $want_rc; its last lines:"
+        tail -15 "$tmp/out" | sed 's/^/    /'
+    fi
+    proofs=0
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=$(printf '%s' "$line" | sed 's/^[ \t]*//; s/[ \t]*$//')
+        case $line in
+        '' | '#'*) continue ;;
+        exit*) continue ;;
+        match*)
+            re=$(printf '%s' "$line" | sed 's/^match[ \t]*//')
+            proofs=$((proofs + 1))
+            if grep -Eq -- "$re" "$tmp/out"; then ok; else bad "$label: no line matches /$re/"; fi
+            ;;
+        no*)
+            re=$(printf '%s' "$line" | sed 's/^no[ \t]*//')
+            if grep -Eq -- "$re" "$tmp/out"; then
+                bad "$label: a line matches /$re/: $(grep -E -- "$re" "$tmp/out" | head -1)"
+            else
+                ok
+            fi
+            ;;
+        count*)
+            n=$(printf '%s' "$line" | sed 's/^count[ \t]*\([0-9]*\).*/\1/')
+            re=$(printf '%s' "$line" | sed 's/^count[ \t]*[0-9]*[ \t]*//')
+            proofs=$((proofs + 1))
+            got=$(grep -Ec -- "$re" "$tmp/out")
+            if [ -n "$n" ] && [ "$got" -ge "$n" ]; then
+                ok
+            else
+                bad "$label: $got lines match /$re/, not at least ${n:-?}"
+            fi
+            ;;
+        *) bad "$label: $expect: cannot read '$line'" ;;
+        esac
+    done <"$expect"
+    [ "$proofs" -gt 0 ] || bad "$label: $expect has no match or count line"
+}
+
 for name in $lessons; do
     dir=lessons/$name
     if "$rpcscope" --check "$name" >"$tmp/check" 2>&1 && grep -qF "$name: ok" "$tmp/check"; then
@@ -50,51 +104,12 @@ for name in $lessons; do
         bad "$name: no $expect says what the lesson shows"
         continue
     fi
-    want_rc=$(sed -n 's/^exit[ \t]\{1,\}\([0-9]\{1,\}\)[ \t]*$/\1/p' "$expect" | tail -1)
-    want_rc=${want_rc:-0}
-    # A lesson ends on its own; 120 s is far more than any lesson's timeouts and delays.
-    timeout -k 5 120 "$rpcscope" --text "$name" </dev/null >"$tmp/out" 2>&1
-    rc=$?
-    if [ "$rc" -eq "$want_rc" ]; then
-        ok
-    else
-        bad "$name: rpcscope --text exited $rc, not $want_rc; its last lines:"
-        tail -15 "$tmp/out" | sed 's/^/    /'
+    run_and_check "$name" "$name"
+    # A lesson whose programs also exist written against Microsoft's RPC API (ms_server.c,
+    # ms_client.c) must show the same with them: same wire, same stubs, same narration.
+    if [ -f "$dir/ms_server.c" ] && [ -f "$dir/ms_client.c" ]; then
+        run_and_check "$name" "$name (ms_server, ms_client)" --server ms_server --client ms_client
     fi
-    proofs=0
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=$(printf '%s' "$line" | sed 's/^[ \t]*//; s/[ \t]*$//')
-        case $line in
-        '' | '#'*) continue ;;
-        exit*) continue ;;
-        match*)
-            re=$(printf '%s' "$line" | sed 's/^match[ \t]*//')
-            proofs=$((proofs + 1))
-            if grep -Eq -- "$re" "$tmp/out"; then ok; else bad "$name: no line matches /$re/"; fi
-            ;;
-        no*)
-            re=$(printf '%s' "$line" | sed 's/^no[ \t]*//')
-            if grep -Eq -- "$re" "$tmp/out"; then
-                bad "$name: a line matches /$re/: $(grep -E -- "$re" "$tmp/out" | head -1)"
-            else
-                ok
-            fi
-            ;;
-        count*)
-            n=$(printf '%s' "$line" | sed 's/^count[ \t]*\([0-9]*\).*/\1/')
-            re=$(printf '%s' "$line" | sed 's/^count[ \t]*[0-9]*[ \t]*//')
-            proofs=$((proofs + 1))
-            got=$(grep -Ec -- "$re" "$tmp/out")
-            if [ -n "$n" ] && [ "$got" -ge "$n" ]; then
-                ok
-            else
-                bad "$name: $got lines match /$re/, not at least ${n:-?}"
-            fi
-            ;;
-        *) bad "$name: $expect: cannot read '$line'" ;;
-        esac
-    done <"$expect"
-    [ "$proofs" -gt 0 ] || bad "$name: $expect has no match or count line"
 done
 
 echo "$passed passed, $failed failed"

@@ -33,13 +33,35 @@ has() {
 expect 0 "--version" "$rpcidl" --version
 has '^rpcidl [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
 expect 0 "--help" "$rpcidl" --help
-has '^usage: rpcidl NAME\.idl \[NAME\.acf\] \[-o DIR\]' "--help prints the usage"
+has '^usage: rpcidl \[--ms\] NAME\.idl \[NAME\.acf\] \[-o DIR\]' "--help prints the usage"
 expect 2 "no arguments" "$rpcidl"
 has 'no IDL file given' "no arguments say why"
 expect 2 "an unknown option" "$rpcidl" --frobnicate x.idl
 has 'unknown option --frobnicate' "an unknown option is named"
 expect 2 "three files" "$rpcidl" a.idl a.acf b.idl
 expect 1 "a missing output directory" "$rpcidl" x.idl -o "$dir/nowhere"
+
+# ---- --ms: Microsoft's names, and the compat headers included ----
+mkdir "$dir/ms"
+expect 0 "--ms" "$rpcidl" --ms lessons/hello/hello.idl -o "$dir/ms"
+cp "$dir/ms/hello.h" "$dir/out"
+has '^#include "rpc\.h"$' "--ms: hello.h includes rpc.h"
+has '^#include "rpcndr\.h"$' "--ms: and rpcndr.h"
+has '^#define hello_ClientIfHandle hello_v1_0_c_ifspec$' "--ms: NAME_ClientIfHandle"
+has '^#define hello_ServerIfHandle hello_v1_0_s_ifspec$' "--ms: NAME_ServerIfHandle"
+has '^extern handle_t hello_IfHandle;$' "--ms: the ACF's implicit handle is a handle_t"
+# every construct of the conformance interface, in --ms form, compiles against the compat headers
+# (and the server stubs free a procedure's [out] memory with midl_user_free())
+mkdir "$dir/msconf"
+expect 0 "--ms conform.idl" "$rpcidl" --ms tests/interop/conform.idl -o "$dir/msconf"
+for f in conform_c conform_s; do
+    expect 0 "--ms $f.c compiles" ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$build/include" \
+        -Irpc/compat -I"$dir/msconf" -c "$dir/msconf/$f.c" -o "$dir/msconf/$f.o"
+done
+cp "$dir/msconf/conform_s.c" "$dir/out"
+has 'midl_user_free\(' "--ms: server stubs free [out] memory with midl_user_free()"
+expect 0 "without --ms" "$rpcidl" lessons/hello/hello.idl -o "$dir/ms"
+if grep -q 'rpc\.h\|ClientIfHandle' "$dir/ms/hello.h"; then bad "without --ms, hello.h names the compat API"; else ok; fi
 
 # ---- a file with errors: every one reported, with its place, and no file written ----
 mkdir "$dir/bad"
