@@ -540,6 +540,12 @@ run: all
 # Steps are deterministic: the window releases one process at a time.
 SHOT_NORMAL_AT    := 29
 SHOT_PROJECTOR_AT := 33
+# Three more lessons: the server stub reading the NULL that ends a linked list, with the referent
+# ids in the inspector; three request fragments joined into one stub by the server runtime; and a
+# killed server, with the late response its client never read crossed out.
+SHOT_POINTERS_AT  := 34
+SHOT_FRAGMENTS_AT := 29
+SHOT_FAILURES_AT  := 174
 
 .PHONY: screenshots
 screenshots: $(RPCSCOPE) lessons
@@ -548,7 +554,13 @@ screenshots: $(RPCSCOPE) lessons
 	    --at $(SHOT_NORMAL_AT) --inspector --timeline
 	$(Q)$(HEADLESS) $(BUILD)/rpcscope $(FIRST_LESSON) --screenshot assets/screenshots/hello-projector.png \
 	    --at $(SHOT_PROJECTOR_AT) --inspector --theme projector
-	@echo "wrote assets/screenshots/hello-normal.png and hello-projector.png"
+	$(Q)$(HEADLESS) $(BUILD)/rpcscope pointers --screenshot assets/screenshots/pointers.png \
+	    --at $(SHOT_POINTERS_AT) --inspector
+	$(Q)$(HEADLESS) $(BUILD)/rpcscope fragments --screenshot assets/screenshots/fragments.png \
+	    --at $(SHOT_FRAGMENTS_AT) --timeline --inspector
+	$(Q)$(HEADLESS) $(BUILD)/rpcscope failures --screenshot assets/screenshots/failures.png \
+	    --at $(SHOT_FAILURES_AT) --timeline
+	@echo "wrote assets/screenshots/{hello-normal,hello-projector,pointers,fragments,failures}.png"
 
 # ---- install ------------------------------------------------------------------------------------
 
