@@ -334,15 +334,22 @@ static void start_clients(sim_launcher *l)
         size_t argc = 0;
         while (l->client_argv[argc] != NULL)
             argc++;
+        size_t envc = 0;
+        while (l->client_env != NULL && l->client_env[envc] != NULL)
+            envc++;
         char **argv = calloc(argc + 1, sizeof *argv);
-        bool oom = argv == NULL;
+        char **env = calloc(envc + 1, sizeof *env);
+        bool oom = argv == NULL || env == NULL;
         for (size_t i = 0; !oom && i < argc; i++)
             oom = (argv[i] = replace_binding(l->client_argv[i], l->binding)) == NULL;
+        for (size_t i = 0; !oom && i < envc; i++)
+            oom = (env[i] = replace_binding(l->client_env[i], l->binding)) == NULL;
         rs_error e = {0};
         rs_status st = oom ? rs_error_set(&e, RS_ERR_NOMEM, "cannot start %s: out of memory",
                                           ch->name)
-                           : spawn(l, ch, argv, l->client_env, &e);
+                           : spawn(l, ch, argv, env, &e);
         free_vec(argv);
+        free_vec(env);
         if (st != RS_OK)
             fail(l, "%s", e.message);
     }

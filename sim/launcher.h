@@ -2,7 +2,8 @@
  *
  * The launcher starts the server with the trace sink (and the step gate) pointed at the
  * collector, reads its output through a pipe until it prints `listening on BINDING`, then starts
- * the client(s) with {binding} in their arguments replaced by that binding. Every other line the
+ * the client(s) with {binding} in their arguments and in the values of their environment
+ * (RPCSCOPE_EPM={binding}: the server is the mapper) replaced by that binding. Every other line the
  * programs print is passed through, prefixed with their name ("server| hello, world"). Each
  * program runs in its own process group, dies with rpcscope (PR_SET_PDEATHSIG), and is reaped
  * by sim_launcher_poll(); sim_launcher_destroy() ends whatever still runs.
@@ -52,7 +53,7 @@ typedef struct sim_launch_spec {
     char *const *client_argv;   /* "{binding}" anywhere in an argument becomes the binding */
     unsigned clients;           /* 1 when 0 */
     char *const *server_env;    /* NAME=VALUE added to (or replacing in) the environment */
-    char *const *client_env;
+    char *const *client_env;    /* "{binding}" in a value becomes the binding, as in client_argv */
     const char *trace;          /* RPCSCOPE_TRACE for every program; NULL: none */
     bool step;                  /* and RPCSCOPE_STEP=1 */
     bool server_may_die;        /* a server killed by a signal is part of the lesson */

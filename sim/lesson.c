@@ -171,6 +171,7 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
     XX(ENDIAN, "endian")                                                                           \
     XX(MAX_FRAG, "max-frag")                                                                       \
     XX(CALL_TIMEOUT, "call-timeout")                                                               \
+    XX(ENDPOINT_MAPPER, "endpoint-mapper")                                                         \
     XX(FAULT, "fault")
 
 enum key {
@@ -552,6 +553,17 @@ static void apply_key(parser *p)
         else
             l->call_timeout_ms = (uint32_t)n;
         break;
+    case KEY_ENDPOINT_MAPPER:
+        if (strcmp(v, "server") == 0)
+            l->epm_server = true;
+        else if (strcmp(v, "none") == 0)
+            l->epm_server = false;
+        else
+            error_at(p, p->block_line,
+                     "endpoint-mapper: '%s' is not server (the server program serves the mapper "
+                     "too) or none",
+                     v);
+        break;
     case KEY_FAULT:
         key_fault(p, v);
         break;
@@ -924,7 +936,7 @@ static void header(parser *p, unsigned line, const char *s, size_t n)
     if (key < 0) {
         error_at(p, line,
                  "unknown key '%.*s' (title, summary, order, idl, server, client, clients, "
-                 "transport, endian, max-frag, call-timeout, fault)",
+                 "transport, endian, max-frag, call-timeout, endpoint-mapper, fault)",
                  (int)klen, buf);
         p->block = BLOCK_IGNORE;
         return;
@@ -1140,6 +1152,9 @@ size_t sim_lesson_env(const sim_lesson *l, bool for_client, char env[][SIM_ENV_M
         ENV("RPCSCOPE_MAX_FRAG=%u", (unsigned)l->max_frag);
     if (for_client && l->call_timeout_ms != 0)
         ENV("RPCSCOPE_CALL_TIMEOUT_MS=%u", (unsigned)l->call_timeout_ms);
+    /* The server's binding is known only once it listens: the launcher fills it in. */
+    if (for_client && l->epm_server)
+        ENV("RPCSCOPE_EPM={binding}");
     if (l->fault_count > 0 && n < max) {
         size_t at = (size_t)snprintf(env[n], SIM_ENV_MAX, "RPCSCOPE_FAULT=");
         for (size_t i = 0; i < l->fault_count && at < SIM_ENV_MAX; i++)

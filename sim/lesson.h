@@ -29,6 +29,9 @@
  *     endian:       little                 (the client's byte order: little or big)
  *     max-frag:     4280                   (fragment size both sides offer, 48..65535)
  *     call-timeout: 30000                  (the client's call timeout in ms, 1..600000)
+ *     endpoint-mapper: server              (the client's runtime asks the server's first binding,
+ *                                           its `listening on` line, where an interface listens;
+ *                                           or none, the default)
  *     fault:        kill-server on HelloProc     (repeat the key for several faults)
  *
  *     when client call HelloProc:
@@ -86,6 +89,9 @@
  *     RPCSCOPE_ENDIAN=big                       client: send big-endian PDUs and NDR
  *     RPCSCOPE_MAX_FRAG=64                      both: max_xmit_frag / max_recv_frag to offer
  *     RPCSCOPE_CALL_TIMEOUT_MS=2000             client: the call timeout
+ *     RPCSCOPE_EPM={binding}                    client: the endpoint mapper to ask for a binding
+ *                                               with no endpoint (epm.h); the launcher puts the
+ *                                               server's binding in place of {binding}
  *     RPCSCOPE_FAULT=kill-server on HelloProc; delay response 1500
  *                                               both: the faults, as written in the script,
  *                                               separated by "; "
@@ -193,6 +199,7 @@ typedef struct sim_lesson {
     bool big_endian;
     uint16_t max_frag;   /* 0: the runtime's default */
     uint32_t call_timeout_ms; /* 0: the runtime's default */
+    bool epm_server;     /* endpoint-mapper: server -- the server also serves the mapper */
     sim_fault *faults;
     size_t fault_count;
     sim_narration *narrations;

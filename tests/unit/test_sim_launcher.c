@@ -1,5 +1,5 @@
 /* test_sim_launcher.c -- the launcher with tiny test programs (shell scripts): a server that
- * listens and a client that gets the binding and the environment; a server that crashes, one
+ * listens and a client that gets the binding in its arguments and environment; a server that crashes, one
  * that never listens, one that cannot start, one that exits early; failing and crashing
  * clients; a server the lesson expects to die; time at a step gate not counted; every child
  * reaped and killed on destroy, and killed when the launcher's own process dies. */
@@ -44,7 +44,8 @@ static int setup(void **state)
                      "trap 'echo stopping; exit 0' TERM\n"
                      "while :; do sleep 0.05; done");
     script("client", "echo \"got $1 and '$2'\"\n"
-                     "echo \"trace=$RPCSCOPE_TRACE step=$RPCSCOPE_STEP extra=$EXTRA\"");
+                     "echo \"trace=$RPCSCOPE_TRACE step=$RPCSCOPE_STEP extra=$EXTRA\"\n"
+                     "echo \"epm=$RPCSCOPE_EPM\"");
     script("crash-server", "echo \"listening on x\"\nsleep 0.1\nkill -SEGV $$");
     script("crash-client", "kill -SEGV $$");
     script("fail-client", "echo nope >&2\nexit 3");
@@ -100,7 +101,7 @@ static rs_status launch(run *r, const char *server, const char *client, sim_laun
     snprintf(cpath, sizeof cpath, "%s/pid", dir);
     char *sargv[] = {sp, cpath, NULL};
     char *cargv[] = {cp, "{binding}", "a {binding} b", NULL};
-    char *env[] = {"EXTRA=yes", NULL};
+    char *env[] = {"EXTRA=yes", "RPCSCOPE_EPM={binding}", NULL};
     FILE *out = tmpfile();
     assert_non_null(out);
     sim_launch_spec spec = {
@@ -167,6 +168,8 @@ static void test_server_then_client(void **state)
     assert_non_null(strstr(r.output, "client| got ncacn_ip_tcp:127.0.0.1[4747] and 'a "
                                      "ncacn_ip_tcp:127.0.0.1[4747] b'\n"));
     assert_non_null(strstr(r.output, "client| trace=/tmp/trace.sock step=1 extra=yes\n"));
+    /* an environment value names the server's binding too (endpoint-mapper: server) */
+    assert_non_null(strstr(r.output, "client| epm=ncacn_ip_tcp:127.0.0.1[4747]\n"));
     assert_non_null(strstr(r.output, "server| stopping\n")); /* SIGTERM after its client */
     assert_int_equal(r.started, 2);
     assert_reaped(&r);

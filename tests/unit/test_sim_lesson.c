@@ -215,7 +215,7 @@ static void test_every_error_with_its_line(void **state)
         "this line is not a key\n";           /* 46 */
     static const char *const want[] = {
         "t/lesson.txt:5: unknown key 'colour' (title, summary, order, idl, server, client, "
-        "clients, transport, endian, max-frag, call-timeout, fault)",
+        "clients, transport, endian, max-frag, call-timeout, endpoint-mapper, fault)",
         "t/lesson.txt:6: duplicate key 'title' (first at line 1)",
         "t/lesson.txt:7: transport: 'ncacn_np' is not ncacn_ip_tcp or ncalrpc",
         "t/lesson.txt:8: endian: 'middle' is not little or big",
@@ -274,7 +274,7 @@ static void test_missing_keys_and_programs(void **state)
         "t/lesson.txt:3: client: unknown placeholder '{nope}' (the server's arguments may use "
         "{listen}, the client's {binding})",
         "t/lesson.txt:4: unknown key 'client-extra' (title, summary, order, idl, server, client, "
-        "clients, transport, endian, max-frag, call-timeout, fault)",
+        "clients, transport, endian, max-frag, call-timeout, endpoint-mapper, fault)",
         "t/lesson.txt:5: idl: 'missing.idl indented continues idl' must be a file name in the "
         "lesson folder",
         "t/lesson.txt:7: summary: no value",
@@ -340,7 +340,7 @@ static void test_long_texts(void **state)
         "t/lesson.txt:5: narration `when client call:` is 699 characters long; at most 600 fit the "
         "window's narration area",
         "t/lesson.txt:13: unknown key 'title2' (title, summary, order, idl, server, client, "
-        "clients, transport, endian, max-frag, call-timeout, fault)",
+        "clients, transport, endian, max-frag, call-timeout, endpoint-mapper, fault)",
     };
     expect_errors(text, n, want, sizeof want / sizeof want[0]);
 }
@@ -440,6 +440,37 @@ static void test_faults_and_env(void **state)
     sim_lesson_free(l);
 }
 
+/* endpoint-mapper: server points the client's runtime at the server's binding, filled in by the
+ * launcher; the server asks nobody. */
+static void test_endpoint_mapper(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD "endpoint-mapper: server\n";
+    sim_lesson *l;
+    sim_diag d = {0};
+    assert_int_equal(sim_lesson_parse("x/lesson.txt", text, sizeof text - 1, &l, &d), RS_OK);
+    assert_true(l->epm_server);
+    char env[SIM_LESSON_ENV_MAX][SIM_ENV_MAX];
+    assert_int_equal(sim_lesson_env(l, true, env, SIM_LESSON_ENV_MAX), 3);
+    assert_string_equal(env[2], "RPCSCOPE_EPM={binding}");
+    assert_int_equal(sim_lesson_env(l, false, env, SIM_LESSON_ENV_MAX), 2);
+    sim_lesson_free(l);
+
+    static const char none[] = HEAD "endpoint-mapper: none\n";
+    assert_int_equal(sim_lesson_parse("x/lesson.txt", none, sizeof none - 1, &l, &d), RS_OK);
+    assert_false(l->epm_server);
+    assert_int_equal(sim_lesson_env(l, true, env, SIM_LESSON_ENV_MAX), 2);
+    sim_lesson_free(l);
+
+    static const char bad[] = HEAD "endpoint-mapper: epmd\nendpoint-mapper: server\n";
+    static const char *const want[] = {
+        "t/lesson.txt:5: endpoint-mapper: 'epmd' is not server (the server program serves the "
+        "mapper too) or none",
+        "t/lesson.txt:6: duplicate key 'endpoint-mapper' (first at line 5)",
+    };
+    expect_errors(bad, sizeof bad - 1, want, sizeof want / sizeof want[0]);
+}
+
 /* Narrations fire at the first match (or every one); a question at the first. */
 static void test_cues(void **state)
 {
@@ -503,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_unreadable_file),
         cmocka_unit_test(test_faults_and_env),
+        cmocka_unit_test(test_endpoint_mapper),
         cmocka_unit_test(test_cues),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
