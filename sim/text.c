@@ -11,6 +11,7 @@
 #include "ndr.h"
 #include "pdu.h"
 #include "status.h"
+#include "tower.h"
 
 /* A bounded string builder: appends never overflow, the result is always terminated. */
 typedef struct sb {
@@ -206,6 +207,22 @@ static void add_array_summary(sb *b, const sim_timeline *tl, size_t i)
         add(b, "  varying: offset %" PRIu32 ", actual %" PRIu32, v[1], v[2]);
 }
 
+/* A protocol tower's octet string (the endpoint mapper's twr_t, C706 appendix L) read back into
+ * the binding it stands for: "tower ncacn_ip_tcp:127.0.0.1[40619]", port and host decoded from
+ * floors 4 and 5. The bytes are only hex otherwise, and the port is what the client came for.
+ * Recognised by the field's name, which is C706's; bytes that are no tower add nothing. */
+static void add_tower(sb *b, const rs_trace_event *e, const uint8_t *p, size_t n)
+{
+    if (strcmp(e->name, "tower_octet_string") != 0 || (e->flags & RS_TRACE_FLAG_TRUNCATED))
+        return;
+    rs_tower t;
+    rs_error err = {0};
+    char text[RS_BINDING_STRLEN];
+    if (rs_tower_decode(p, n, &t, &err) == RS_OK &&
+        rs_tower_binding(&t, text, sizeof text) == RS_OK)
+        add(b, "  tower %s", text);
+}
+
 static void add_ndr(sb *b, const sim_timeline *tl, size_t i)
 {
     const rs_trace_event *e = &sim_timeline_at(tl, i)->ev;
@@ -240,6 +257,8 @@ static void add_ndr(sb *b, const sim_timeline *tl, size_t i)
     default:
         add_value(b, e->ndr_type, p, n, en);
         add_array_summary(b, tl, i);
+        if (p != NULL)
+            add_tower(b, e, p, n);
         break;
     }
     if (e->flags & RS_TRACE_FLAG_BIG_ENDIAN)

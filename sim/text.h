@@ -16,7 +16,8 @@
  *   read, write              NAME  C-TYPE  N bytes  VALUE  [out]  [at 0xADDRESS with --addresses]
  *   marshal, unmarshal,      NAME  [FIELD]  NDR-TYPE  ndr[FROM..TO)  VALUE  [array summary]
  *   convert                  (FIELD for counts, padding, referent ids, discriminants; the array
- *                            summary "conformant-varying: max 13, offset 0, actual 13" on data)
+ *                            summary "conformant-varying: max 13, offset 0, actual 13" on data;
+ *                            a tower_octet_string adds its binding, "tower ncacn_ip_tcp:H[P]")
  *   build, send, receive,    TYPE call N FLAGS LENGTH bytes  [per type: opnum, context, stub,
  *   reassemble               fault name, max_xmit/max_recv, sec_addr, result]  [from step N]
  *   fault                    NAME (0xCODE): sentence  [text]
