@@ -1,21 +1,28 @@
-/* client.c -- the binding lesson's client: string bindings taken apart and put together.
+/* client.c -- the binding lesson's client: string bindings taken apart and put together, and the
+ * endpoint mapper filling in what they leave out.
  *
- *     client BINDING               e.g.  client "ncacn_ip_tcp:127.0.0.1[4747]"
+ *     client BINDING               e.g.  RPCSCOPE_EPM="ncacn_ip_tcp:127.0.0.1[4747]" \
+ *                                            client "ncacn_ip_tcp:127.0.0.1"
  *
- * A string binding is [OBJECT_UUID@]PROTSEQ:NETWORK_ADDRESS[ENDPOINT]. The client parses the one
- * it was given (rs_binding_parse), then composes two others from its parts (rs_binding_compose):
- * the same server with an object UUID, and the same server over a local socket, whose name the
- * server derives from its TCP port (ncalrpc:[binding-lesson-PORT]). It calls Greet through each,
- * shows what a binding without an endpoint and a malformed one give, and calls Shutdown.
+ * A string binding is [OBJECT_UUID@]PROTSEQ:NETWORK_ADDRESS[ENDPOINT]. The client is given one
+ * that names a host and no endpoint: it knows where the server runs, not where it listens. It
+ * parses it (rs_binding_parse) and composes from its parts (rs_binding_compose) the same host
+ * with an object UUID in front. That binding has no endpoint, so before its first call the
+ * runtime asks the endpoint mapper (ept_map, a call of its own; RPCSCOPE_EPM says where the
+ * mapper listens, port 135 being out of reach) and connects where the answer's tower says. Then
+ * the client asks the mapper itself for the server's local socket (ncalrpc), whose name only the
+ * mapper knows. It calls Greet through both, shows what a malformed binding gives, and calls
+ * Shutdown.
  */
 #include <stdbool.h>
 #include <stdio.h>
 
 #include <rpcscope/binding.h>
+#include <rpcscope/epm.h>
 
 #include "binding.h"
 
-#define DEFAULT_BINDING "ncacn_ip_tcp:127.0.0.1[4747]"
+#define DEFAULT_BINDING "ncacn_ip_tcp:127.0.0.1"
 #define OBJECT_UUID "6d5a3b1c-8f2e-4c7a-9b0d-1e2f3a4b5c6d" /* names one object the server offers */
 
 static void show(const char *label, const rs_binding *b)
@@ -56,13 +63,8 @@ int main(int argc, char **argv)
         return 1;
     }
     show("given", &tcp);
-    unsigned port;
-    if (rs_binding_port(&tcp, &port) != RS_OK) {
-        fprintf(stderr, "client: %s has no port\n", given);
-        return 1;
-    }
 
-    /* 1. The same server and port, with an object UUID in front. */
+    /* 1. The same host, with an object UUID in front. */
     rs_binding with_object = tcp;
     with_object.has_object = rs_uuid_parse(OBJECT_UUID, &with_object.object) == RS_OK;
     char text1[RS_BINDING_STRLEN];
@@ -70,24 +72,28 @@ int main(int argc, char **argv)
         return 1;
     show("composed", &with_object);
 
-    /* 2. The same server over a local socket: no host, the endpoint is a name. */
-    rs_binding local = {.protseq = RS_PROTSEQ_LRPC};
-    snprintf(local.endpoint, sizeof local.endpoint, "binding-lesson-%u", port);
-    char text2[RS_BINDING_STRLEN];
-    if (rs_binding_compose(&local, text2, sizeof text2) != RS_OK)
-        return 1;
-    show("composed", &local);
-
-    /* 3. A binding without an endpoint parses; a runtime with an endpoint mapper would ask it
-     * for the port. And a malformed one is refused with the reason and its column. */
-    rs_binding partial, bad;
-    if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1", &partial) == RS_OK)
-        show("no endpoint", &partial);
+    /* 2. A malformed binding is refused with the reason and its column. */
+    rs_binding bad;
     if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1[http]", &bad) != RS_OK)
         printf("client: ncacn_ip_tcp:127.0.0.1[http] is refused: %s\n", bad.error);
     fflush(stdout);
 
-    bool ok = greet_through(text1, false);
-    ok = greet_through(text2, true) && ok;
-    return ok ? 0 : 1;
+    if (!greet_through(text1, false))
+        return 1;
+
+    /* 3. This machine over a local socket: no host, and an endpoint that is a name. Only the
+     * mapper knows it, and a text binding here must name it, so the client asks the mapper
+     * itself (rs_epm_resolve: the same ept_map the runtime makes for a TCP binding without a
+     * port; RpcEpResolveBinding in Microsoft's API) and composes the answer. */
+    rs_binding local = {.protseq = RS_PROTSEQ_LRPC};
+    rs_error err = {0};
+    if (rs_epm_resolve(&local, &binding_client_interface, &err) != RS_OK) {
+        fprintf(stderr, "client: the mapper does not say where ncalrpc is: %s\n", err.message);
+        return 1;
+    }
+    char text2[RS_BINDING_STRLEN];
+    if (rs_binding_compose(&local, text2, sizeof text2) != RS_OK)
+        return 1;
+    show("resolved", &local);
+    return greet_through(text2, true) ? 0 : 1;
 }

@@ -1,12 +1,15 @@
-/* server.c -- the binding lesson's server: one server, two protocol sequences.
+/* server.c -- the binding lesson's server: one server, found through the endpoint mapper.
  *
  *     server [BINDING]             e.g.  server "ncacn_ip_tcp:127.0.0.1[0]"   (0: a free port)
  *
- * It listens on BINDING and, when that is TCP, also on a local socket named after the TCP port
- * it got: ncalrpc:[binding-lesson-PORT]. That naming rule is all the client needs to find the
- * second endpoint; real deployments ask the endpoint mapper instead. A log callback prints each
- * connection, so the two kinds of peer show. Greet prints how the client reached it; Shutdown
- * stops the server, as does SIGTERM or Ctrl-C.
+ * It serves two interfaces: the endpoint mapper (epm.h) and binding.idl's. The mapper listens on
+ * BINDING, the stand-in for the well-known port 135 (which needs root); that is the binding it
+ * prints as `listening on`. The binding interface gets endpoints nobody is told about: a second
+ * TCP port the system picks, and a local socket named after this process. The server writes both
+ * into its own map (rs_epm_map_add: a mapper in the same process needs no ept_insert call), so a
+ * client that knows only the host asks the mapper with ept_map and gets them back as towers.
+ * A log callback prints each connection. Greet prints how the client reached it; Shutdown stops
+ * the server, as does SIGTERM or Ctrl-C.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* sigaction */
@@ -16,12 +19,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <rpcscope/binding.h>
+#include <rpcscope/epm.h>
 
 #include "binding.h"
 
-#define DEFAULT_BINDING "ncacn_ip_tcp:127.0.0.1[4747]"
-#define LRPC_PREFIX "binding-lesson-" /* ncalrpc:[binding-lesson-PORT] */
+#define DEFAULT_BINDING "ncacn_ip_tcp:127.0.0.1[4747]" /* the mapper: 135 needs root */
+#define DYNAMIC_TCP "ncacn_ip_tcp:127.0.0.1[0]" /* any free port: the mapper tells which */
+#define ANNOTATION "binding lesson"              /* what ept_lookup lists beside the entry */
 
 static rs_server *server;
 
@@ -50,17 +57,18 @@ static void log_line(void *ctx, const char *line)
     fflush(stdout);
 }
 
-/* The local endpoint that goes with a TCP binding: ncalrpc:[binding-lesson-PORT]. */
-static rs_status local_binding_for(const char *tcp, char *out, size_t size)
+/* Listens on `binding` for Greet's interface and writes the endpoint it got into the map. */
+static rs_status listen_and_map(const char *binding, rs_error *err)
 {
-    rs_binding b;
-    unsigned port;
-    if (rs_binding_parse(tcp, &b) != RS_OK || b.protseq != RS_PROTSEQ_TCP ||
-        rs_binding_port(&b, &port) != RS_OK)
-        return RS_ERR_INVALID_ARG;
-    rs_binding local = {.protseq = RS_PROTSEQ_LRPC};
-    snprintf(local.endpoint, sizeof local.endpoint, LRPC_PREFIX "%u", port);
-    return rs_binding_compose(&local, out, size);
+    rs_status st = rs_server_listen(server, binding, err);
+    if (st != RS_OK)
+        return st;
+    rs_epm_entry e;
+    const char *got = rs_server_binding(server, rs_server_binding_count(server) - 1);
+    st = rs_epm_entry_from_binding(&e, got, &binding_server_interface.syntax, ANNOTATION, err);
+    if (st == RS_OK)
+        st = rs_epm_map_add(&e, err);
+    return st;
 }
 
 int main(int argc, char **argv)
@@ -80,23 +88,23 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    if (rs_server_register(server, &binding_server_interface, &err) != RS_OK ||
-        rs_server_listen(server, binding, &err) != RS_OK) {
-        fprintf(stderr, "server: %s\n", err.message);
-        rs_server_destroy(server);
-        return 1;
-    }
-    /* The TCP port is known only now (port 0 asked for any free one). */
+    /* A local socket's name has no "any free one": this process's id makes it one nobody
+     * can guess, so only the mapper can tell it. */
     char local[RS_BINDING_STRLEN];
-    if (local_binding_for(rs_server_binding(server, 0), local, sizeof local) == RS_OK &&
-        rs_server_listen(server, local, &err) != RS_OK) {
+    snprintf(local, sizeof local, "ncalrpc:[binding-lesson-%ld]", (long)getpid());
+    /* Every interface is served on every endpoint; the map says which endpoint to use for
+     * which interface, and lists Greet's two. The mapper's own endpoint is known to all. */
+    if (rs_server_register(server, &rs_epm_server_interface, &err) != RS_OK ||
+        rs_server_register(server, &binding_server_interface, &err) != RS_OK ||
+        rs_server_listen(server, binding, &err) != RS_OK ||
+        listen_and_map(DYNAMIC_TCP, &err) != RS_OK || listen_and_map(local, &err) != RS_OK) {
         fprintf(stderr, "server: %s\n", err.message);
         rs_server_destroy(server);
         return 1;
     }
-    printf("listening on %s\n", rs_server_binding(server, 0));
     for (size_t i = 1; i < rs_server_binding_count(server); i++)
-        printf("server: also listening on %s\n", rs_server_binding(server, i));
+        printf("server: Greet's interface is mapped to %s\n", rs_server_binding(server, i));
+    printf("listening on %s\n", rs_server_binding(server, 0));
     fflush(stdout); /* a pipe is block-buffered: whoever waits for this line must get it now */
 
     rs_status st = rs_server_run(server, &err);
