@@ -470,7 +470,9 @@ static void busy(ui_demo *d)
 {
     enum { DATA = 65536, POINTS = 500 };
     uint8_t *data = malloc(DATA);
-    point *points = malloc(POINTS * sizeof *points);
+    /* Zeroed: the events carry the array's raw bytes, its padding too (after x), which would
+     * otherwise show whatever the heap held, different from run to run. */
+    point *points = calloc(POINTS, sizeof *points);
     if (data == NULL || points == NULL) {
         d->failed = true;
         free(data);
@@ -479,8 +481,10 @@ static void busy(ui_demo *d)
     }
     for (size_t i = 0; i < DATA; i++)
         data[i] = (uint8_t)(i * 7 + (i >> 8));
-    for (int i = 0; i < POINTS; i++)
-        points[i] = (point){(int16_t)i, i * i};
+    for (int i = 0; i < POINTS; i++) { /* member by member: a whole-struct store may copy padding */
+        points[i].x = (int16_t)i;
+        points[i].y = i * i;
+    }
     const int32_t n = DATA, count = POINTS;
 
     text_event(d, RS_TRACE_ROLE_SERVER, RS_TRACE_LISTEN, BINDING);
