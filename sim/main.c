@@ -757,7 +757,14 @@ static int run_replay(session *s, const char *path)
         say("out of memory");
         return 1;
     }
-    if (sim_recording_load(path, s->tl, &err) != RS_OK) {
+    rs_status loaded = sim_recording_load(path, s->tl, &err);
+    bool cut = loaded == RS_ERR_TRUNCATED && sim_timeline_count(s->tl) > 0;
+    if (cut) {
+        /* What a killed session or a full disk leaves: whole records, then one cut short
+         * (recording.h). Replay what is whole, and exit 1 so that a script sees the cut. */
+        say("%s; replaying the %zu whole events before it", err.message,
+            sim_timeline_count(s->tl));
+    } else if (loaded != RS_OK) {
         say("%s", err.message);
         return 1;
     }
@@ -782,6 +789,8 @@ static int run_replay(session *s, const char *path)
         }
         show(s);
     }
+    if (cut && rc == 0)
+        rc = 1;
     if (interrupted)
         rc = EXIT_INTERRUPTED;
     if (s->o->record != NULL) {
