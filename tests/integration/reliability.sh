@@ -61,6 +61,16 @@ stop() {
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# ---- loopback by default -----------------------------------------------------------------------
+# A TCP binding without an address listens on 127.0.0.1 only: a classroom server is not on the
+# network unless its binding says so.
+start loopback 'ncacn_ip_tcp:[0]'
+case "$binding" in
+ncacn_ip_tcp:127.0.0.1\[*\]) ok ;;
+*) bad "ncacn_ip_tcp:[0] listens on $binding, not on 127.0.0.1" ;;
+esac
+stop
+
 # ---- hostile input ------------------------------------------------------------------------------
 start hostile --io-timeout 1000 'ncacn_ip_tcp:127.0.0.1[0]'
 "$build/tests/hostile" "$binding" "$srv" 3 >"$tmp/hostile.txt" 2>&1
