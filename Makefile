@@ -544,6 +544,12 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
 
+# `make valgrind` (never part of `make test`: valgrind is slow): the integration programs under
+# memcheck, tests/integration/valgrind.sh says which. About 15 s.
+.PHONY: valgrind
+valgrind: $(LIB) $(RPCSCOPE) $(CONFORM_PROGS) lessons $(REL_PROGS)
+	$(Q)sh tests/integration/valgrind.sh $(BUILD)
+
 # Rewrites the golden files of test_idl_gen (tests/unit/golden/) from the current rpcidl: after a
 # deliberate change to the generated code. Read the diff before committing it.
 .PHONY: golden
