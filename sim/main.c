@@ -248,8 +248,11 @@ static int parse_options(int argc, char **argv, options *o)
             }
             o->bench_frames = (int)n;
         } else if (strcmp(name, "--size") == 0) {
-            int w = 0, h = 0, used = 0;
-            if (sscanf(value, "%dx%d%n", &w, &h, &used) != 2 || value[used] != '\0' ||
+            /* strtol, not sscanf: %d is undefined for a number that does not fit. */
+            char *x = NULL, *end = NULL;
+            errno = 0;
+            long w = strtol(value, &x, 10), h = *x == 'x' ? strtol(x + 1, &end, 10) : 0;
+            if (errno != 0 || x == value || *x != 'x' || end == x + 1 || *end != '\0' ||
                 w < UI_WINDOW_MIN_WIDTH || h < UI_WINDOW_MIN_HEIGHT || w > UI_WINDOW_MAX_SIDE ||
                 h > UI_WINDOW_MAX_SIDE) {
                 say("--size %s: WIDTHxHEIGHT in pixels, from %dx%d to %dx%d (e.g. 1600x900)",
@@ -257,8 +260,8 @@ static int parse_options(int argc, char **argv, options *o)
                     UI_WINDOW_MAX_SIDE);
                 return EXIT_USAGE;
             }
-            o->width = w;
-            o->height = h;
+            o->width = (int)w;
+            o->height = (int)h;
         } else if (strcmp(name, "--theme") == 0) {
             if (!ui_theme_from_name(value, &o->theme)) {
                 say("--theme %s: the themes are normal and projector", value);

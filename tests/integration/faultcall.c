@@ -33,7 +33,13 @@ int main(int argc, char **argv)
         return 2;
     }
     rs_error err = {0};
-    rs_client_options o = {.call_timeout_ms = atoi(argv[2]), .connect_timeout_ms = 2000};
+    char *end;
+    long timeout = strtol(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || timeout < 1 || timeout > 600000) {
+        fprintf(stderr, "faultcall: CALL_TIMEOUT_MS from 1 to 600000, not '%s'\n", argv[2]);
+        return 2;
+    }
+    rs_client_options o = {.call_timeout_ms = (int)timeout, .connect_timeout_ms = 2000};
     if (rs_client_open(argv[1], &o, &conform_IfHandle, &err) != RS_OK) {
         fprintf(stderr, "faultcall: %s\n", err.message);
         return 1;
@@ -42,12 +48,12 @@ int main(int argc, char **argv)
     while (fgets(line, sizeof line, stdin) != NULL) {
         long t0 = now_ms();
         bool right;
-        int32_t ms = 0;
         if (strncmp(line, "add", 3) == 0)
             right = Add(2, 3) == 5;
-        else if (sscanf(line, "sleep %d", &ms) == 1)
+        else if (strncmp(line, "sleep ", 6) == 0 && line[6] >= '0' && line[6] <= '9') {
+            int32_t ms = (int32_t)strtol(line + 6, NULL, 10) % 60000; /* a minute at most */
             right = Sleep(ms) == ms;
-        else {
+        } else {
             printf("error 0 usage: add or sleep MS\n");
             fflush(stdout);
             continue;

@@ -769,9 +769,9 @@ static long rss_kib(long pid)
     snprintf(path, sizeof path, "/proc/%ld/status", pid);
     FILE *f = fopen(path, "r");
     long kib = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-            break;
+    while (kib < 0 && f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
     if (f != NULL)
         fclose(f);
     return kib;
@@ -799,16 +799,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: hostile 'ncacn_ip_tcp:127.0.0.1[PORT]' SERVER_PID [ROUNDS]\n");
         return 2;
     }
-    unsigned port = 0;
-    if (sscanf(argv[1], "ncacn_ip_tcp:127.0.0.1[%u]", &port) != 1 || port == 0 || port > 65535) {
+    static const char prefix[] = "ncacn_ip_tcp:127.0.0.1[";
+    char *end = NULL;
+    unsigned long port = 0;
+    if (strncmp(argv[1], prefix, sizeof prefix - 1) == 0)
+        port = strtoul(argv[1] + sizeof prefix - 1, &end, 10);
+    if (end == NULL || strcmp(end, "]") != 0 || port == 0 || port > 65535) {
         fprintf(stderr, "hostile: '%s': a TCP binding on 127.0.0.1 with its port, please\n",
                 argv[1]);
         return 2;
     }
     long pid = strtol(argv[2], NULL, 10);
-    int rounds = argc > 3 ? atoi(argv[3]) : 3;
-    if (rounds < 1)
-        rounds = 1;
+    long rounds = argc > 3 ? strtol(argv[3], NULL, 10) : 3;
+    if (rounds < 1 || rounds > 100) {
+        fprintf(stderr, "hostile: ROUNDS from 1 to 100\n");
+        return 2;
+    }
     server_addr.sin_family = AF_INET;
     server_addr.sin_port = htons((uint16_t)port);
     server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -821,7 +827,7 @@ int main(int argc, char **argv)
     }
     long rss_first = 0, rss_last = 0;
     int64_t t0 = now_ms();
-    for (int r = 0; r < rounds; r++) {
+    for (long r = 0; r < rounds; r++) {
         one_round();
         if (r == 0) {
             rss_first = rss_kib(pid);
@@ -830,14 +836,14 @@ int main(int argc, char **argv)
         }
     }
     rss_last = rss_kib(pid);
-    printf("hostile: %d inputs in %d rounds in %.1f s; server VmRSS after round %d: %ld KiB\n",
+    printf("hostile: %d inputs in %ld rounds in %.1f s; server VmRSS after round %ld: %ld KiB\n",
            inputs, rounds, (double)(now_ms() - t0) / 1000.0, rounds, rss_last);
     if (rss_first <= 0 || rss_last <= 0) {
         failed++;
         printf("hostile: FAILED: cannot read the server's VmRSS (pid %ld)\n", pid);
     } else if (rss_last - rss_first > RSS_GROWTH_KIB) {
         failed++;
-        printf("hostile: FAILED: the server grew by %ld KiB from round 1 to round %d\n",
+        printf("hostile: FAILED: the server grew by %ld KiB from round 1 to round %ld\n",
                rss_last - rss_first, rounds);
     } else
         passed++;

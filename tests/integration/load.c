@@ -115,7 +115,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: load BINDING [CLIENTS [CALLS]]\n");
         return 2;
     }
-    int32_t clients = argc > 2 ? atoi(argv[2]) : 64, calls = argc > 3 ? atoi(argv[3]) : 2000;
+    long clients = argc > 2 ? strtol(argv[2], NULL, 10) : 64;
+    long calls = argc > 3 ? strtol(argv[3], NULL, 10) : 2000;
     if (clients < 1 || clients > 1024 || calls < 1 || calls > 1000000) {
         fprintf(stderr, "load: 1 to 1024 clients, 1 to 1000000 calls each\n");
         return 2;
@@ -125,17 +126,24 @@ int main(int argc, char **argv)
         return 1;
     int *out = calloc((size_t)clients, sizeof *out);
     pid_t *pids = calloc((size_t)clients, sizeof *pids);
-    if (out == NULL || pids == NULL)
+    if (out == NULL || pids == NULL) {
+        free(out);
+        free(pids);
         return 1;
+    }
     for (int32_t k = 0; k < clients; k++) {
         int p[2];
-        if (pipe(p) != 0)
+        if (pipe(p) != 0) {
+            perror("load: pipe"); /* the clients already started run on alone and exit */
+            free(out);
+            free(pids);
             return 1;
+        }
         pids[k] = fork();
         if (pids[k] == 0) {
             close(go[1]);
             close(p[0]);
-            _exit(client_main(argv[1], k, calls, go[0], p[1]));
+            _exit(client_main(argv[1], k, (int32_t)calls, go[0], p[1]));
         }
         close(p[1]);
         out[k] = p[0];
@@ -145,7 +153,7 @@ int main(int argc, char **argv)
     close(go[1]);
     int passed = 0, failed = 0;
     long right_total = 0;
-    for (int32_t k = 0; k < clients; k++) {
+    for (int32_t k = 0; k < (int32_t)clients; k++) {
         char line[600] = "";
         ssize_t n = read(out[k], line, sizeof line - 1);
         line[n > 0 ? n : 0] = '\0';
@@ -159,12 +167,12 @@ int main(int argc, char **argv)
         else {
             failed++;
             line[strcspn(line, "\n")] = '\0';
-            printf("load: FAILED: client %d: %ld of %d calls right, exit status %d: %s\n", k,
+            printf("load: FAILED: client %d: %ld of %ld calls right, exit status %d: %s\n", k,
                    right, calls, status, strchr(line, ' ') != NULL ? strchr(line, ' ') + 1 : "");
         }
     }
     double took = now_s() - t0;
-    printf("load: %d clients x %d calls: %ld right in %.1f s (%.0f calls/s)\n", clients, calls,
+    printf("load: %ld clients x %ld calls: %ld right in %.1f s (%.0f calls/s)\n", clients, calls,
            right_total, took, (double)right_total / took);
     printf("%d passed, %d failed\n", passed, failed);
     free(out);
