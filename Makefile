@@ -7,6 +7,8 @@
 #   make asan       the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make stubs      run rpcidl on every IDL the build knows and compile what it writes
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (60) under ASan + UBSan
+#   make lint       cppcheck and clang-tidy on the project's own code
+#   make valgrind   the servers, clients and rpcscope under valgrind's memcheck
 #   make golden     rewrite rpcidl's golden test files after a deliberate change to its output
 #   make install    PREFIX=/usr/local: library, headers in include/rpcscope/, rpcscope.pc
 #   make clean
@@ -543,6 +545,12 @@ test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_
 	    "sh tests/integration/epm_check.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
+
+# `make lint` (never part of `make test`): cppcheck and clang-tidy on the project's own code, with
+# the checks and the reasoned suppressions in tests/lint.sh. About 3.5 minutes on 2 cores.
+.PHONY: lint
+lint: stubs
+	$(Q)sh tests/lint.sh $(BUILD) "$(SDL_CFLAGS)"
 
 # `make valgrind` (never part of `make test`: valgrind is slow): the integration programs under
 # memcheck, tests/integration/valgrind.sh says which. About 15 s.
