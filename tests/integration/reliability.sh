@@ -73,7 +73,12 @@ stop
 
 # ---- hostile input ------------------------------------------------------------------------------
 start hostile --io-timeout 1000 'ncacn_ip_tcp:127.0.0.1[0]'
-"$build/tests/hostile" "$binding" "$srv" 3 >"$tmp/hostile.txt" 2>&1
+# Under AddressSanitizer (make asan) the allocator keeps freed memory in quarantine, so resident
+# memory grows whatever the code does: there the server's exit status on SIGTERM, which
+# LeakSanitizer makes non-zero for a leak, is the memory check instead.
+watch=$srv
+grep -q __asan_init "$build/conform_server" && watch=0
+"$build/tests/hostile" "$binding" "$watch" 3 >"$tmp/hostile.txt" 2>&1
 rc=$?
 grep -v '^[0-9]* passed' "$tmp/hostile.txt"
 p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed/\1/p' "$tmp/hostile.txt")
