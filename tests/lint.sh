@@ -27,7 +27,8 @@ failed=0
 
 files=$(ls rpc/*.c rpc/idl/*.c sim/*.c ui/*.c lessons/*/*.c tests/interop/conform_*.c \
         tests/integration/*.c)
-incs="-Irpc -Irpc/idl -Isim -Iui -I$build/include -I$build/gen/tests/interop -I$build/gen/lessons/hello"
+incs="-Irpc -Irpc/idl -Isim -Iui -I$build/include -I$build/gen/tests/interop"
+for d in "$build"/gen/lessons/*/; do incs="$incs -I$d"; done
 
 # cppcheck suppressions:
 #   internalAstError:ui/window.c  cppcheck 2.10 cannot parse a compound literal in a ternary
