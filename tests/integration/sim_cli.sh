@@ -236,11 +236,16 @@ EOF
         || bad "killing the simulator mid-call did not let the call finish: $(cat "$tmp/kill.out")"
 
     # The lesson's own programs (started by rpcscope) in step mode, recording; rpcscope is killed
-    # while the server is held in HelloProc: the client and the server carry on and exit, and
-    # the recording holds every event shown before the kill, whole, replayable.
+    # while the server is held in HelloProc: the client and the server carry on and exit by
+    # themselves (none killed by a signal; the server, asked to stop, answers and exits 0), and
+    # the recording holds every event shown before the kill, whole, replayable. The test makes
+    # itself a child subreaper, so that the orphaned programs become its children and it can
+    # read how they ended.
     cat >"$tmp/killrec.py" <<'EOF'
-import os, subprocess, sys, time, fcntl
+import ctypes, os, subprocess, sys, time, fcntl
 rpcscope, tmp = sys.argv[1], sys.argv[2]
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 rec = tmp + "/killed.rstrace"
 p = subprocess.Popen([rpcscope, "hello", "--text", "--step", "--record", rec],
                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -267,25 +272,30 @@ for t in os.listdir("/proc/%d/task" % p.pid):
     with open("/proc/%d/task/%s/children" % (p.pid, t)) as f:
         kids += [int(x) for x in f.read().split()]
 p.kill(); p.wait()
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+ends = {}
 t0 = time.time()
-while any(alive(k) for k in kids) and time.time() - t0 < 15:
+while len(ends) < len(kids) and time.time() - t0 < 15:
+    for k in kids:
+        if k not in ends:
+            pid, status = os.waitpid(k, os.WNOHANG)
+            if pid == k:
+                ends[k] = ("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                           else "exit %d" % os.WEXITSTATUS(status))
     time.sleep(0.05)
-left = [k for k in kids if alive(k)]
+left = [k for k in kids if k not in ends]
+for k in left:
+    os.kill(k, 9)
 steps = [l for l in out.decode().splitlines() if l[:1] == " " and l.split()[0].isdigit()]
 r = subprocess.run([rpcscope, rec, "--text", "--lesson", "hello"], capture_output=True)
 replayed = [l for l in r.stdout.decode().splitlines() if l[:1] == " " and l.split()[0].isdigit()]
 missing = [l for l in steps if l not in replayed]
+signalled = [e for e in ends.values() if e.startswith("signal")]
 print("held in HelloProc" if shown("enter") else "never reached HelloProc",
-      "programs", kids, "still running", left, "steps shown", len(steps),
+      "programs", kids, "ended", ends, "still running", left, "steps shown", len(steps),
       "replayed", len(replayed), "missing", missing[:2], "replay exit", r.returncode,
       r.stderr.decode().strip()[:200])
-sys.exit(0 if shown("enter") and len(kids) == 2 and not left and steps and not missing else 1)
+sys.exit(0 if shown("enter") and len(kids) == 2 and not left and not signalled
+         and "exit 0" in ends.values() and steps and not missing else 1)
 EOF
     python3 "$tmp/killrec.py" "$rpcscope" "$tmp" >"$tmp/killrec.out" 2>&1 && ok \
         || bad "rpcscope killed mid-lesson: $(cat "$tmp/killrec.out")"
