@@ -39,6 +39,7 @@ done
 start() {
     name=$1
     shift
+    : >"$tmp/$name.out" # there before the server is, for the first sed below
     "$build/conform_server" "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
     srv=$!
     pids="$pids $srv"
