@@ -49,6 +49,7 @@ judge() {
 start_server() {
     name=$1
     shift
+    : >"$tmp/$name.out" # there before the server is, for the first sed below
     "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
     spid=$!
     pids="$pids $spid"
