@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -280,11 +281,15 @@ static int passed, failed, inputs;
 static int32_t good_calls;
 static const char *kind = "";
 
-static void fail(const char *fmt, const char *name, const char *what)
+/* One failure of input `name`: "hostile: FAILED: KIND: NAME: what happened". */
+__attribute__((format(printf, 2, 3))) static void fail(const char *name, const char *fmt, ...)
 {
     failed++;
     printf("hostile: FAILED: %s: %s: ", kind, name);
-    printf(fmt, what);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
     printf("\n");
 }
 
@@ -295,7 +300,7 @@ static bool good_call(const char *name)
     int32_t got = Add(good_calls, 7);
     if (rs_last_call_status() == RS_OK && got == good_calls + 7)
         return true;
-    fail("the good call after it failed: %s", name,
+    fail(name, "the good call after it failed: %s",
          rs_last_call_status() != RS_OK ? rs_last_call_error()->message : "a wrong sum");
     return false;
 }
@@ -310,7 +315,7 @@ static void try_input(const char *name, bool bound, const wbuf *in, ending end, 
         allowed = ANS_FAULT | ANS_NAK | ANS_CLOSE;
     int fd = dial();
     if (fd < 0) {
-        fail("cannot connect: %s", name, strerror(errno));
+        fail(name, "cannot connect: %s", strerror(errno));
         return;
     }
     int64_t t0 = now_ms(), deadline = t0 + ANSWER_MS;
@@ -321,7 +326,7 @@ static void try_input(const char *name, bool bound, const wbuf *in, ending end, 
         if (send_all(fd, b.b, b.n))
             a = read_answer(fd, deadline);
         if (a != ANS_ACK) {
-            fail("the good bind before it got %s", name, answer_name(a));
+            fail(name, "the good bind before it got %s", answer_name(a));
             close(fd);
             return;
         }
@@ -341,10 +346,10 @@ static void try_input(const char *name, bool bound, const wbuf *in, ending end, 
         close(fd);
     bool ok = (answer & allowed) != 0;
     if (!ok)
-        fail("it got %s", name, answer_name(answer));
+        fail(name, "it got %s", answer_name(answer));
     else if (took > ANSWER_MS) {
         ok = false;
-        fail("the answer took over 5 s%s", name, "");
+        fail(name, "the answer took over 5 s");
     }
     bool served = good_call(name); /* a failure is counted once, by whichever saw it */
     if (ok && served)
