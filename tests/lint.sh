@@ -25,8 +25,8 @@ sdl_cflags=${2:-}
 passed=0
 failed=0
 
-files=$(ls rpc/*.c rpc/idl/*.c sim/*.c ui/*.c lessons/*/*.c tests/interop/conform_*.c \
-        tests/integration/*.c)
+files=$(ls rpc/*.c rpc/compat/*.c rpc/idl/*.c sim/*.c ui/*.c lessons/*/*.c \
+        tests/interop/conform_*.c tests/integration/*.c)
 incs="-Irpc -Irpc/idl -Isim -Iui -I$build/include -I$build/gen/tests/interop"
 for d in "$build"/gen/lessons/*/; do incs="$incs -I$d"; done
 
@@ -64,7 +64,9 @@ trap 'rm -f "$out"' EXIT
 # own generated header (lessons/binding's binding.h is not rpc/binding.h).
 flags_for() {
     case "$1" in
+    lessons/*/ms_*) echo "-I$build/include -I$build/include/rpcscope/compat -I$build/gen/ms/$(dirname "$1")" ;;
     lessons/*) echo "-I$build/include -I$build/gen/$(dirname "$1")" ;;
+    rpc/compat/*) echo "-Irpc -I$build/include" ;;
     tests/*) echo "-I$build/include -I$build/gen/tests/interop -I$build/gen/lessons/hello" ;;
     *) echo "-Irpc -Irpc/idl -Isim -Iui $sdl_cflags" ;;
     esac
