@@ -7,6 +7,8 @@
 #   make asan       the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make stubs      run rpcidl on every IDL the build knows and compile what it writes
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (60) under ASan + UBSan
+#   make lint       cppcheck and clang-tidy on the project's own code
+#   make valgrind   the servers, clients and rpcscope under valgrind's memcheck
 #   make golden     rewrite rpcidl's golden test files after a deliberate change to its output
 #   make install    PREFIX=/usr/local: library, headers in include/rpcscope/, rpcscope.pc
 #   make clean
@@ -26,6 +28,12 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      := -O2 -g
 BUILD    := build
+# Hardening for every program and the library: stack canaries, checked libc calls (the -U first,
+# since some compilers define _FORTIFY_SOURCE already) and position-independent executables for
+# ASLR. The sanitizer build below replaces them: ASan and FORTIFY check the same calls.
+HARDEN   := -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fPIE
+OPT      += $(HARDEN)
+LDFLAGS  += -pie
 
 ifeq ($(SAN),1)
 BUILD    := build/asan
@@ -432,6 +440,26 @@ $(BUILD)/oncbench: $(BUILD)/obj/tests/bench/oncbench.o \
 bench: $(BENCH_PROGS) $(CONFORM_PROGS) $(RPCSCOPE)
 	$(Q)sh tests/bench/run.sh $(BUILD)
 
+# ---- reliability: hostile input, load and faults --------------------------------------------------
+# Programs that tests/integration/reliability.sh runs against a real build/conform_server (and
+# build/tests/counter_server): hostile sends malformed input, load makes many clients' mixed
+# calls at once, faultcall is a client the script kills, stops and restarts servers around. Each
+# calls through conform's generated client stubs.
+
+REL_PROGS := $(BUILD)/tests/hostile $(BUILD)/tests/load $(BUILD)/tests/faultcall
+REL_OBJS  := $(REL_PROGS:$(BUILD)/tests/%=$(BUILD)/obj/tests/integration/%.o)
+
+$(REL_OBJS): $(BUILD)/obj/tests/integration/%.o: tests/integration/%.c $(CONFORM_DIR)/conform.h \
+             | $(GEN_INC)/rpcscope
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)$(CC) $(GEN_CFLAGS) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(CONFORM_DIR) \
+	    -c $< -o $@
+
+$(REL_PROGS): $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o \
+              $(filter %_c.o,$(call gen_objs,$(CONFORM_IDL))) $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # ---- tests --------------------------------------------------------------------------------------
 # Every tests/unit/test_*.c is one cmocka program linked with the library.
 
@@ -503,19 +531,32 @@ all: $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs tests $
 
 .PHONY: test
 test: $(UNIT_BIN) $(UI_TEST_BIN) $(LIB) $(RPCIDL) $(RPCSCOPE) $(EPMD) $(CONFORM_PROGS) lessons stubs \
-      $(FUZZ_BINS) $(BUILD)/rpcbench
+      $(FUZZ_BINS) $(BUILD)/rpcbench $(REL_PROGS)
 	$(Q)sh tests/run $(UNIT_BIN) $(addprefix "$(HEADLESS) ,$(addsuffix ",$(UI_TEST_BIN))) \
 	    "sh tests/integration/install_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/rpcidl_cli.sh $(BUILD)" \
 	    "sh tests/integration/readme_rpc_check.sh $(BUILD) '$(LDFLAGS)'" \
 	    "sh tests/integration/conform_check.sh $(BUILD)" \
 	    "sh tests/integration/bench_smoke.sh $(BUILD)" \
+	    "sh tests/integration/reliability.sh $(BUILD)" \
 	    "sh tests/interop/tshark_check.sh $(BUILD)" \
 	    "sh tests/integration/sim_cli.sh $(BUILD)" \
 	    "sh tests/integration/lessons_check.sh $(BUILD)" \
 	    "sh tests/integration/epm_check.sh $(BUILD)" \
 	    "$(HEADLESS) sh tests/integration/window_check.sh $(BUILD)" \
 	    "sh tests/fuzz/smoke.sh $(FUZZ_DIR)"
+
+# `make lint` (never part of `make test`): cppcheck and clang-tidy on the project's own code, with
+# the checks and the reasoned suppressions in tests/lint.sh. About 3.5 minutes on 2 cores.
+.PHONY: lint
+lint: stubs
+	$(Q)sh tests/lint.sh $(BUILD) "$(SDL_CFLAGS)"
+
+# `make valgrind` (never part of `make test`: valgrind is slow): the integration programs under
+# memcheck, tests/integration/valgrind.sh says which. About 15 s.
+.PHONY: valgrind
+valgrind: $(LIB) $(RPCSCOPE) $(CONFORM_PROGS) lessons $(REL_PROGS)
+	$(Q)sh tests/integration/valgrind.sh $(BUILD)
 
 # Rewrites the golden files of test_idl_gen (tests/unit/golden/) from the current rpcidl: after a
 # deliberate change to the generated code. Read the diff before committing it.

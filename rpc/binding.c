@@ -28,6 +28,8 @@ static rs_status fail(rs_binding *b, rs_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    /* Writes b->error, never reads it: callers may pass a binding not yet initialised. */
+    /* cppcheck-suppress ctuuninitvar */
     vsnprintf(b->error, sizeof b->error, fmt, ap);
     va_end(ap);
     return st;

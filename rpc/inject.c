@@ -326,7 +326,7 @@ static void var_sentence(int v, const char *value, const char *why, char *out, s
 {
     char q[QUOTE_MAX + 4];
     size_t i = 0;
-    for (; value[i] != '\0' && i < QUOTE_MAX; i++) {
+    for (; i < QUOTE_MAX && value[i] != '\0'; i++) {
         unsigned char c = (unsigned char)value[i];
         q[i] = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
     }

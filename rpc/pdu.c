@@ -461,7 +461,7 @@ static void decode_bind_ack(reader *r, rs_pdu_bind_ack *b)
         note_limit(r, "%u results, more than the %d this library keeps", n, RS_PDU_MAX_RESULTS);
     b->n_results = n < RS_PDU_MAX_RESULTS ? n : RS_PDU_MAX_RESULTS;
     for (unsigned i = 0; i < n && r->st == RS_OK; i++) {
-        rs_pdu_result dropped;
+        rs_pdu_result dropped = {0}; /* where entries beyond the limit are read to, unkept */
         rs_pdu_result *res = i < RS_PDU_MAX_RESULTS ? &b->results[i] : &dropped;
         get_u16(r, &res->result);
         get_u16(r, &res->reason);
@@ -486,7 +486,7 @@ static void decode_bind_nak(reader *r, rs_pdu_bind_nak *b)
                    RS_PDU_MAX_PROTOCOLS);
     b->n_protocols = n < RS_PDU_MAX_PROTOCOLS ? n : RS_PDU_MAX_PROTOCOLS;
     for (unsigned i = 0; i < n && r->st == RS_OK; i++) {
-        rs_pdu_version dropped;
+        rs_pdu_version dropped = {0}; /* where entries beyond the limit are read to, unkept */
         rs_pdu_version *v = i < RS_PDU_MAX_PROTOCOLS ? &b->protocols[i] : &dropped;
         get_u8(r, &v->major);
         get_u8(r, &v->minor);

@@ -118,6 +118,7 @@ rs_status rs_trace_put_preamble(rs_buf *out)
     rs_status st = rs_buf_extend(out, RS_TRACE_PREAMBLE_SIZE, &p);
     if (st != RS_OK)
         return st;
+    /* 4 bytes of a binary header, never a C string. NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
     memcpy(p, PREAMBLE_MAGIC, PREAMBLE_MAGIC_SIZE);
     rs_store_u16(p + 4, RS_LE, RS_TRACE_VERSION);
     rs_store_u16(p + 6, RS_LE, 0); /* reserved */
@@ -626,6 +627,7 @@ static int write_all(int fd, bool is_socket, const uint8_t *p, size_t len)
 static int write_preamble(int fd, bool is_socket)
 {
     uint8_t p[RS_TRACE_PREAMBLE_SIZE];
+    /* 4 bytes of a binary header, never a C string. NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
     memcpy(p, PREAMBLE_MAGIC, PREAMBLE_MAGIC_SIZE);
     rs_store_u16(p + 4, RS_LE, RS_TRACE_VERSION);
     rs_store_u16(p + 6, RS_LE, 0);

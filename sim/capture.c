@@ -1,6 +1,7 @@
 /* capture.c -- which connection each PDU went on, and the pcap of them. See capture.h. */
 #include "capture.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,32 @@ struct capture {
     size_t left_out;
 };
 
+/* A decimal from 0 to `max` at *s (digits only: no sign, no space) followed by `stop`, which is
+ * passed over. Not sscanf(): its %u is undefined for a number that does not fit. */
+static bool take_decimal(const char **s, unsigned long max, char stop, unsigned long *out)
+{
+    const char *p = *s;
+    if (*p < '0' || *p > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(p, &end, 10);
+    if (errno != 0 || v > max || *end != stop)
+        return false;
+    *out = v;
+    *s = stop != '\0' ? end + 1 : end;
+    return true;
+}
+
 /* "A.B.C.D:PORT" -> an endpoint. False for anything else (IPv6, a socket name). */
 static bool parse_ipv4(const char *s, sim_endpoint *ep)
 {
-    unsigned a, b, c, d, port;
-    char tail;
-    if (sscanf(s, "%u.%u.%u.%u:%u%c", &a, &b, &c, &d, &port, &tail) != 5 || a > 255 || b > 255 ||
-        c > 255 || d > 255 || port > 65535)
+    unsigned long a, b, c, d, port;
+    if (!take_decimal(&s, 255, '.', &a) || !take_decimal(&s, 255, '.', &b) ||
+        !take_decimal(&s, 255, '.', &c) || !take_decimal(&s, 255, ':', &d) ||
+        !take_decimal(&s, 65535, '\0', &port))
         return false;
-    ep->ip = a << 24 | b << 16 | c << 8 | d;
+    ep->ip = (uint32_t)(a << 24 | b << 16 | c << 8 | d);
     ep->port = (uint16_t)port;
     return true;
 }

@@ -208,21 +208,30 @@ static rs_status spawn(sim_launcher *l, struct child *ch, char *const *argv, cha
     }
     fflush(NULL);
     pid_t parent = getpid();
+    bool is_server = ch == &l->kids[0];
     pid_t pid = fork();
     if (pid == 0) {
         /* The child: only async-signal-safe calls from here to execve(). */
         setpgid(0, 0);
 #ifdef __linux__
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
+        /* If rpcscope dies, the server is asked to stop as at the end of a lesson (SIGTERM: it
+         * answers the calls that have arrived, then exits) and the clients run on to their end:
+         * a dead simulator opens every step gate and never cuts a call in half (launcher.h). */
+        if (is_server)
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (is_server && getppid() != parent)
             _exit(127); /* rpcscope died before the line above: do not outlive it */
 #else
         (void)parent;
+        (void)is_server;
 #endif
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
+        /* Ignored, not the default: once rpcscope is gone nobody reads the output pipe, and a
+         * program that prints must not die of it mid-call. While rpcscope runs it reads every
+         * byte, so nothing else changes. */
+        signal(SIGPIPE, SIG_IGN);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         int devnull = open("/dev/null", O_RDONLY);

@@ -5,8 +5,15 @@
  * the client(s) with {binding} in their arguments and in the values of their environment
  * (RPCSCOPE_EPM={binding}: the server is the mapper) replaced by that binding. Every other line the
  * programs print is passed through, prefixed with their name ("server| hello, world"). Each
- * program runs in its own process group, dies with rpcscope (PR_SET_PDEATHSIG), and is reaped
- * by sim_launcher_poll(); sim_launcher_destroy() ends whatever still runs.
+ * program runs in its own process group and is reaped by sim_launcher_poll();
+ * sim_launcher_destroy() ends whatever still runs.
+ *
+ * If rpcscope itself dies (SIGKILL, a crash), the lesson is not cut in half: the step gates
+ * open (trace.h), the server gets SIGTERM (PR_SET_PDEATHSIG on Linux), on which an rs_server
+ * program answers the calls that have arrived and exits, and the clients run on: the call in
+ * progress ends, a later call fails cleanly on the stopped server, and they exit. SIGPIPE is
+ * ignored in the programs so that printing to the output pipe nobody reads no longer kills them.
+ * A client that never ends would outlive rpcscope, as it would keep a live lesson going forever.
  *
  *     sim_launch_spec spec = {.server_argv = sargv, .client_argv = cargv, .clients = 1,
  *                             .trace = sim_collector_path(col), .step = true};

@@ -248,8 +248,11 @@ static int parse_options(int argc, char **argv, options *o)
             }
             o->bench_frames = (int)n;
         } else if (strcmp(name, "--size") == 0) {
-            int w = 0, h = 0, used = 0;
-            if (sscanf(value, "%dx%d%n", &w, &h, &used) != 2 || value[used] != '\0' ||
+            /* strtol, not sscanf: %d is undefined for a number that does not fit. */
+            char *x = NULL, *end = NULL;
+            errno = 0;
+            long w = strtol(value, &x, 10), h = *x == 'x' ? strtol(x + 1, &end, 10) : 0;
+            if (errno != 0 || x == value || *x != 'x' || end == x + 1 || *end != '\0' ||
                 w < UI_WINDOW_MIN_WIDTH || h < UI_WINDOW_MIN_HEIGHT || w > UI_WINDOW_MAX_SIDE ||
                 h > UI_WINDOW_MAX_SIDE) {
                 say("--size %s: WIDTHxHEIGHT in pixels, from %dx%d to %dx%d (e.g. 1600x900)",
@@ -257,8 +260,8 @@ static int parse_options(int argc, char **argv, options *o)
                     UI_WINDOW_MAX_SIDE);
                 return EXIT_USAGE;
             }
-            o->width = w;
-            o->height = h;
+            o->width = (int)w;
+            o->height = (int)h;
         } else if (strcmp(name, "--theme") == 0) {
             if (!ui_theme_from_name(value, &o->theme)) {
                 say("--theme %s: the themes are normal and projector", value);
@@ -757,7 +760,14 @@ static int run_replay(session *s, const char *path)
         say("out of memory");
         return 1;
     }
-    if (sim_recording_load(path, s->tl, &err) != RS_OK) {
+    rs_status loaded = sim_recording_load(path, s->tl, &err);
+    bool cut = loaded == RS_ERR_TRUNCATED && sim_timeline_count(s->tl) > 0;
+    if (cut) {
+        /* What a killed session or a full disk leaves: whole records, then one cut short
+         * (recording.h). Replay what is whole, and exit 1 so that a script sees the cut. */
+        say("%s; replaying the %zu whole events before it", err.message,
+            sim_timeline_count(s->tl));
+    } else if (loaded != RS_OK) {
         say("%s", err.message);
         return 1;
     }
@@ -782,6 +792,8 @@ static int run_replay(session *s, const char *path)
         }
         show(s);
     }
+    if (cut && rc == 0)
+        rc = 1;
     if (interrupted)
         rc = EXIT_INTERRUPTED;
     if (s->o->record != NULL) {

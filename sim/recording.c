@@ -116,11 +116,13 @@ rs_status sim_recording_read(const uint8_t *data, size_t len, const char *name, 
         rs_buf_view(&view, data, len);
         view.pos = at;
         st = rs_trace_decode(&view, &ev, strings);
-        if (st == RS_ERR_TRUNCATED)
+        if (st == RS_ERR_TRUNCATED) {
+            sim_timeline_flush(tl); /* what came before the cut is whole: keep it placed */
             return rs_error_set(err, st,
                                 "%s: the recording is cut short at byte offset %zu, in the "
                                 "record of event %zu: %s",
                                 name, at, events + 1, rs_buf_error(&view));
+        }
         if (st != RS_OK)
             return rs_error_set(err, st,
                                 "%s: the recording is corrupt at byte offset %zu, in the record "

@@ -1,5 +1,11 @@
 /* recording.h -- a session on disk, and back: `--record FILE` and `rpcscope FILE.rstrace`.
  *
+ * Crashes and full disks: each sync appends whole records and flushes them to the kernel, so a
+ * recording whose writer was killed, or whose disk filled, is a run of whole records and at most
+ * one cut short at the end; sim_recording_load() keeps the whole ones (RS_ERR_TRUNCATED says
+ * where the cut is) and `rpcscope FILE` replays them. A failed write is reported once and the
+ * recording stops there; the session it records goes on.
+ *
  * A recording is the trace stream format itself (trace.h): the 8-byte preamble, then every
  * event's record in timeline order -- the causal order, not the order the bytes arrived in. So a
  * recording is also what `RPCSCOPE_TRACE=file:PATH` writes (for one process), any trace reader
@@ -41,7 +47,7 @@ RS_MUST_CHECK rs_status sim_recording_close(sim_recording *r, rs_error *err);
 /* Reads a recording into `tl` (made with options.ordered). A file that is not a recording, is
  * corrupt or is cut short is an error whose sentence names the file and the byte offset;
  * RS_ERR_PROTOCOL, RS_ERR_VERSION, RS_ERR_TRUNCATED, RS_ERR_IO, or the timeline's RS_ERR_LIMIT.
- * The events before the bad one stay in `tl`. */
+ * The events before the bad one stay in `tl`, placed. */
 RS_MUST_CHECK rs_status sim_recording_load(const char *path, sim_timeline *tl, rs_error *err);
 
 /* The same over bytes in memory; `name` names them in sentences. */

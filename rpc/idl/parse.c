@@ -2135,6 +2135,8 @@ static idl_source *new_source(idl_ctx *c, const char *path, char *text, size_t l
 /* Reads a whole file into the arena; false with errno set (EFBIG past IDL_MAX_FILE_SIZE). */
 static bool read_file(idl_ctx *c, const char *path, char **text, size_t *len)
 {
+    /* acf_source() passes a NULL path only with acf_text set, and then reads no file. */
+    /* cppcheck-suppress ctunullpointer */
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return false;

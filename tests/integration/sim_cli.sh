@@ -234,6 +234,102 @@ sys.exit(0 if mid_call and rc == 0 and server.returncode == 0 else 1)
 EOF
     python3 "$tmp/kill.py" "$rpcscope" "$hello" "$tmp" >"$tmp/kill.out" 2>&1 && ok \
         || bad "killing the simulator mid-call did not let the call finish: $(cat "$tmp/kill.out")"
+
+    # The lesson's own programs (started by rpcscope) in step mode, recording; rpcscope is killed
+    # while the server is held in HelloProc: the client and the server carry on and exit by
+    # themselves (none killed by a signal; the server, asked to stop, answers and exits 0), and
+    # the recording holds every event shown before the kill, whole, replayable. The test makes
+    # itself a child subreaper, so that the orphaned programs become its children and it can
+    # read how they ended.
+    cat >"$tmp/killrec.py" <<'EOF'
+import ctypes, os, subprocess, sys, time, fcntl
+rpcscope, tmp = sys.argv[1], sys.argv[2]
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+rec = tmp + "/killed.rstrace"
+p = subprocess.Popen([rpcscope, "hello", "--text", "--step", "--record", rec],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     env=dict(os.environ, TMPDIR=tmp))
+for f in (p.stdout, p.stderr):
+    fcntl.fcntl(f, fcntl.F_SETFL, fcntl.fcntl(f, fcntl.F_GETFL) | os.O_NONBLOCK)
+out = b""
+def pump(t):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        out += p.stdout.read() or b""
+        p.stderr.read()
+        time.sleep(0.01)
+def shown(verb):
+    return any(l.split()[1:5] == ["server", "application", verb, "hello.HelloProc"]
+               for l in out.decode().splitlines() if l[:1] == " ")
+t0 = time.time()
+while not shown("enter") and time.time() - t0 < 30:
+    p.stdin.write(b"\n"); p.stdin.flush(); pump(0.1)
+pump(0.5)
+kids = []
+for t in os.listdir("/proc/%d/task" % p.pid):
+    with open("/proc/%d/task/%s/children" % (p.pid, t)) as f:
+        kids += [int(x) for x in f.read().split()]
+p.kill(); p.wait()
+ends = {}
+t0 = time.time()
+while len(ends) < len(kids) and time.time() - t0 < 15:
+    for k in kids:
+        if k not in ends:
+            pid, status = os.waitpid(k, os.WNOHANG)
+            if pid == k:
+                ends[k] = ("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                           else "exit %d" % os.WEXITSTATUS(status))
+    time.sleep(0.05)
+left = [k for k in kids if k not in ends]
+for k in left:
+    os.kill(k, 9)
+steps = [l for l in out.decode().splitlines() if l[:1] == " " and l.split()[0].isdigit()]
+r = subprocess.run([rpcscope, rec, "--text", "--lesson", "hello"], capture_output=True)
+replayed = [l for l in r.stdout.decode().splitlines() if l[:1] == " " and l.split()[0].isdigit()]
+missing = [l for l in steps if l not in replayed]
+signalled = [e for e in ends.values() if e.startswith("signal")]
+print("held in HelloProc" if shown("enter") else "never reached HelloProc",
+      "programs", kids, "ended", ends, "still running", left, "steps shown", len(steps),
+      "replayed", len(replayed), "missing", missing[:2], "replay exit", r.returncode,
+      r.stderr.decode().strip()[:200])
+sys.exit(0 if shown("enter") and len(kids) == 2 and not left and not signalled
+         and "exit 0" in ends.values() and steps and not missing else 1)
+EOF
+    python3 "$tmp/killrec.py" "$rpcscope" "$tmp" >"$tmp/killrec.out" 2>&1 && ok \
+        || bad "rpcscope killed mid-lesson: $(cat "$tmp/killrec.out")"
+fi
+
+# ---- a full disk while recording ----------------------------------------------------------------
+# A file-size limit (which any user may set) cuts the recording at 4 KiB, short of the hello
+# session's 6 KiB: the error is said, the session goes on to its last step, the exit status is 1,
+# and the recording replays the whole events before the cut. Where a 4 KiB tmpfs can be mounted
+# (root), a real ENOSPC too. SIGXFSZ is ignored, as a shell's `trap` leaves it for the program.
+#   full_disk WHAT PATH_SAID FILE REASON -- checks $tmp/full.out and FILE
+full_disk() {
+    grep -q "$2: cannot write the recording: $4" "$tmp/full.out" && ok \
+        || bad "$1: no clear error: $(grep rpcscope: "$tmp/full.out" | head -2)"
+    grep -q 'client *transport *close' "$tmp/full.out" && grep -q '^server| hello, world' "$tmp/full.out" \
+        && ok || bad "$1: the session did not go on to its end"
+    "$rpcscope" "$3" --text --lesson hello >"$tmp/full.replay" 2>&1
+    grep -q 'cut short at byte offset .*; replaying the [0-9]* whole events before it' \
+        "$tmp/full.replay" && grep -q 'client *transport *connect' "$tmp/full.replay" && ok \
+        || bad "$1: the cut recording does not replay: $(head -2 "$tmp/full.replay")"
+}
+if [ -x "$hello/client" ]; then
+    # The limit is on rpcscope only: its output goes through a pipe to `cat`, outside the limit.
+    (ulimit -f 4 && trap '' XFSZ && exec "$rpcscope" hello --text --record "$tmp/limited.rstrace") \
+        2>&1 | cat >"$tmp/full.out"
+    full_disk "a file-size limit" "$tmp/limited.rstrace" "$tmp/limited.rstrace" "File too large"
+    if [ "$(id -u)" = 0 ] && mkdir -p "$tmp/tiny" && mount -t tmpfs -o size=4k tmpfs "$tmp/tiny" 2>/dev/null; then
+        "$rpcscope" hello --text --record "$tmp/tiny/hello.rstrace" >"$tmp/full.out" 2>&1
+        cp "$tmp/tiny/hello.rstrace" "$tmp/tiny.rstrace"
+        umount "$tmp/tiny"
+        full_disk "a full tmpfs" "$tmp/tiny/hello.rstrace" "$tmp/tiny.rstrace" "No space left on device"
+    fi
+    expect 1 "/dev/full: cannot write the recording: No space left on device" -- \
+        "$rpcscope" hello --text --record /dev/full
 fi
 
 echo "$passed passed, $failed failed"

@@ -8,6 +8,7 @@
  * With --sleep it makes one Sleep(MS) call and prints its outcome's status name (RS_OK,
  * RS_ERR_CLOSED, ...) and the time it took: the tests kill a server or a client mid-call with it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,20 @@ static void second_interface(void)
     check(Add(1, 1) == 2 && call_ok(), "conform still answers after the alter_context");
 }
 
+/* A whole decimal argument from 0 to `max`; exits with a usage message otherwise (atoi() would
+ * take "abc" for 0 and is undefined past INT_MAX). */
+static int32_t number_arg(const char *option, const char *text, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 0 || v > max) {
+        fprintf(stderr, "conform_client: %s %s: a number from 0 to %ld\n", option, text, max);
+        exit(2);
+    }
+    return (int32_t)v;
+}
+
 int main(int argc, char **argv)
 {
     rs_client_options o = rs_client_default_options();
@@ -155,13 +170,13 @@ int main(int argc, char **argv)
     int32_t sleep_ms = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sleep") == 0 && i + 1 < argc)
-            sleep_ms = atoi(argv[++i]);
+            sleep_ms = number_arg("--sleep", argv[++i], INT32_MAX);
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-            o.call_timeout_ms = atoi(argv[++i]);
+            o.call_timeout_ms = number_arg("--timeout", argv[++i], INT32_MAX);
         else if (strcmp(argv[i], "--big-endian") == 0)
             o.endian = RS_BE;
         else if (strcmp(argv[i], "--max-frag") == 0 && i + 1 < argc)
-            o.max_frag = (uint16_t)atoi(argv[++i]);
+            o.max_frag = (uint16_t)number_arg("--max-frag", argv[++i], UINT16_MAX);
         else if (argv[i][0] != '-' && binding == NULL)
             binding = argv[i];
         else {

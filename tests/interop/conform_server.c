@@ -2,13 +2,19 @@
  * the tests, the benchmarks and other DCE/RPC implementations rely on.
  *
  *     build/conform_server ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]
+ *     build/conform_server --max-connections 16 --io-timeout 1000 ncacn_ip_tcp:127.0.0.1[0]
  *
+ * The options set rs_server_options' limits of the same names (max_connections, io_timeout_ms,
+ * idle_timeout_ms; 0 or none keeps the library's default), so the reliability tests can reach
+ * each limit in seconds.
  * Prints "listening on BINDING" (with the real port) for each binding once it accepts calls, logs
  * one line per connection to stderr ("conform_server: accepted 127.0.0.1:53122", "... closed
  * 127.0.0.1:53122 (3 calls)", and connections refused), and exits 0 on SIGTERM or SIGINT after
  * finishing the calls in progress.
  */
+#include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,14 +183,62 @@ void Shutdown(void)
 
 /* ---- the program ------------------------------------------------------------------------------- */
 
+static const char usage[] =
+    "usage: conform_server [--max-connections N] [--io-timeout MS] [--idle-timeout MS] BINDING...\n"
+    "  e.g. conform_server ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]\n";
+
+/* A decimal from 0 to `max`, the whole text; false for anything else. */
+static bool parse_limit(const char *text, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 0 || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Reads the options in front of the bindings into `o`; returns the index of the first binding,
+ * or 0 after saying what is wrong. */
+static int parse_options(int argc, char **argv, rs_server_options *o)
+{
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+        long v;
+        if (i + 1 >= argc || !parse_limit(argv[i + 1], INT_MAX, &v)) {
+            fprintf(stderr, "conform_server: %s needs a number from 0 to %d\n", argv[i], INT_MAX);
+            return 0;
+        }
+        if (strcmp(argv[i], "--max-connections") == 0)
+            o->max_connections = (unsigned)v;
+        else if (strcmp(argv[i], "--io-timeout") == 0)
+            o->io_timeout_ms = (int)v;
+        else if (strcmp(argv[i], "--idle-timeout") == 0)
+            o->idle_timeout_ms = (int)v;
+        else {
+            fprintf(stderr, "conform_server: unknown option '%s'\n%s", argv[i], usage);
+            return 0;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "%s", usage);
+        return 0;
+    }
+    return i;
+}
+
 int main(int argc, char **argv)
 {
     rs_error err = {0};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "usage: conform_server BINDING...   e.g. ncacn_ip_tcp:127.0.0.1[0] ncalrpc:[conform]\n");
-        return argc < 2 ? 2 : 0;
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        printf("%s", usage);
+        return 0;
     }
     rs_server_options options = {.log = log_line};
+    int first = parse_options(argc, argv, &options);
+    if (first == 0)
+        return 2;
     if (rs_server_create(&options, &server) != RS_OK) {
         fprintf(stderr, "conform_server: cannot create the server\n");
         return 1;
@@ -192,7 +246,7 @@ int main(int argc, char **argv)
     if (rs_server_register(server, &conform_server_interface, &err) != RS_OK ||
         rs_server_register(server, &hello_server_interface, &err) != RS_OK)
         goto fail;
-    for (int i = 1; i < argc; i++)
+    for (int i = first; i < argc; i++)
         if (rs_server_listen(server, argv[i], &err) != RS_OK)
             goto fail;
 

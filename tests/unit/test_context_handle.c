@@ -10,7 +10,8 @@
  * sent; COUNTER_rundown called for each handle whose client's connection dropped without Close,
  * with the server's own pointer, and the server's log line saying so; a handle destroyed on the
  * client side only; handles of two clients independent; a handle whose client was closed refused
- * client-side, left as it was; many clients at once.
+ * client-side, left as it was; many clients at once; a client killed while calling, whose
+ * counter the server runs down.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -469,6 +470,81 @@ static void test_many_clients(void **state)
     rs_client_close(watcher);
 }
 
+/* How many lines of the server's log contain `what`. */
+static int log_count(const char *what)
+{
+    FILE *f = fopen(log_path, "r");
+    char line[512];
+    int n = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        n += strstr(line, what) != NULL;
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+/* The child of test_client_killed_mid_call: opens a counter at 40, then calls Increment until it
+ * is killed, so that the kill finds it in a call (or between two calls a few microseconds
+ * apart). Never returns. */
+static void call_until_killed(void)
+{
+    rs_client *c = NULL;
+    rs_error err = {0};
+    if (rs_client_open(binding, NULL, &c, &err) != RS_OK)
+        _exit(1);
+    counter_IfHandle = c;
+    COUNTER h = NULL;
+    Open(40, &h);
+    if (h == NULL)
+        _exit(1);
+    for (;;)
+        if (Increment(h) == 0)
+            _exit(1);
+}
+
+/* A client killed while it calls: the kernel closes its connection mid-call, and the server
+ * frees what it held for it -- the counter is run down once, with the value the client's calls
+ * left, and the connection is closed and logged -- as if the client had closed cleanly. */
+static void test_client_killed_mid_call(void **state)
+{
+    (void)state;
+    rs_client *watcher = open_client();
+    stats before = server_stats(watcher);
+    int closed_before = log_count(", 1 context handle run down)");
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        call_until_killed();
+
+    stats now = before;
+    int64_t deadline = now_ms() + RUNDOWN_WAIT_MS;
+    while (now.open < before.open + 1 && now_ms() < deadline) {
+        sleep_ms(5);
+        now = server_stats(watcher);
+    }
+    assert_int_equal(now.open, before.open + 1);
+    sleep_ms(200); /* a few thousand Increments */
+    kill(child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL); /* it was still calling */
+
+    deadline = now_ms() + RUNDOWN_WAIT_MS;
+    while (now.run_down < before.run_down + 1 && now_ms() < deadline) {
+        sleep_ms(10);
+        now = server_stats(watcher);
+    }
+    assert_int_equal(now.run_down, before.run_down + 1);
+    assert_int_equal(now.open, before.open);
+    assert_true(now.run_down_sum - before.run_down_sum > 40); /* the value it had reached */
+    deadline = now_ms() + RUNDOWN_WAIT_MS;
+    while (log_count(", 1 context handle run down)") == closed_before && now_ms() < deadline)
+        sleep_ms(10);
+    assert_int_equal(log_count(", 1 context handle run down)"), closed_before + 1);
+    rs_client_close(watcher);
+}
+
 int main(int argc, char **argv)
 {
     const char *slash = strrchr(argv[0], '/');
@@ -485,6 +561,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rundown_on_drop),
         cmocka_unit_test(test_destroy_client_side),
         cmocka_unit_test(test_many_clients),
+        cmocka_unit_test(test_client_killed_mid_call),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +141,27 @@ static void test_gate_holds_until_release(void **state)
     assert_int_equal(sim_collector_open_count(f.c), 0); /* rs_trace_close() hung up */
     assert_int_equal(sim_collector_accepted(f.c), 1);
     assert_true(sim_timeline_process(f.tl, 0)->ended);
+    unmake(&f);
+}
+
+/* The trace socket lives in a folder of its own that only the user can open (mkdtemp's 0700):
+ * another user on a shared classroom machine can neither connect to the collector (and feed it
+ * events or hold its gates) nor replace the socket. */
+static void test_socket_folder_is_private(void **state)
+{
+    (void)state;
+    fixture f;
+    make(&f, NULL);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", sim_collector_path(f.c));
+    char *slash = strrchr(dir, '/');
+    assert_non_null(slash);
+    *slash = '\0';
+    struct stat st;
+    assert_int_equal(stat(dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(st.st_uid, getuid());
     unmake(&f);
 }
 
@@ -408,6 +430,7 @@ static void test_forked_child(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_socket_folder_is_private),
         cmocka_unit_test(test_gate_holds_until_release),
         cmocka_unit_test(test_close_lets_it_run_on),
         cmocka_unit_test(test_process_not_in_step_mode),

@@ -2,11 +2,13 @@
  * listens and a client that gets the binding in its arguments and environment; a server that crashes, one
  * that never listens, one that cannot start, one that exits early; failing and crashing
  * clients; a server the lesson expects to die; time at a step gate not counted; every child
- * reaped and killed on destroy, and killed when the launcher's own process dies. */
+ * reaped and killed on destroy; when the launcher's own process dies, the server asked to stop
+ * and the client left to run on. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -373,19 +375,50 @@ static void test_stop_and_destroy(void **state)
     fclose(out);
 }
 
-/* rpcscope killed with SIGKILL: PR_SET_PDEATHSIG takes its programs with it. */
-static void test_children_die_with_the_launcher(void **state)
+/* A pid a program wrote to `path`, waiting up to 3 s for it; 0 if none came. */
+static pid_t read_pid(const char *path)
+{
+    for (int i = 0; i < 300; i++) {
+        FILE *f = fopen(path, "r");
+        int p = 0;
+        if (f != NULL) {
+            if (fscanf(f, "%d", &p) != 1)
+                p = 0;
+            fclose(f);
+        }
+        if (p > 0)
+            return p;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static bool gone_within(pid_t pid, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        if (kill(pid, 0) != 0)
+            return true;
+        usleep(10000);
+    }
+    return kill(pid, 0) != 0;
+}
+
+/* rpcscope killed with SIGKILL: the server is asked to stop (SIGTERM, which ends `forever`),
+ * the client runs on to its own end. */
+static void test_launcher_killed(void **state)
 {
     (void)state;
-    char pidfile[128];
-    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
-    unlink(pidfile);
+    char spid[128], cpid[128];
+    snprintf(spid, sizeof spid, "%s/server.pid", dir);
+    snprintf(cpid, sizeof cpid, "%s/client.pid", dir);
+    unlink(spid);
+    unlink(cpid);
     fflush(NULL);
     pid_t helper = fork();
     if (helper == 0) {
         char sp[128];
         snprintf(sp, sizeof sp, "%s/forever", dir);
-        char *sargv[] = {sp, pidfile, NULL}, *cargv[] = {sp, pidfile, NULL};
+        char *sargv[] = {sp, spid, NULL}, *cargv[] = {sp, cpid, NULL};
         sim_launch_spec spec = {.server_argv = sargv, .client_argv = cargv, .output = stderr};
         sim_launcher *l;
         rs_error err = {0};
@@ -394,29 +427,16 @@ static void test_children_die_with_the_launcher(void **state)
         for (;;)
             sim_launcher_poll(l, NULL, 50);
     }
-    pid_t server = 0;
-    for (int i = 0; i < 300 && server == 0; i++) {
-        FILE *f = fopen(pidfile, "r");
-        if (f != NULL) {
-            int p = 0;
-            if (fscanf(f, "%d", &p) == 1)
-                server = p;
-            fclose(f);
-        }
-        if (server == 0)
-            usleep(10000);
-    }
+    pid_t server = read_pid(spid), client = read_pid(cpid);
     assert_true(server > 0);
+    assert_true(client > 0);
     assert_int_equal(kill(server, 0), 0);
     kill(helper, SIGKILL);
     waitpid(helper, NULL, 0);
-    int alive = 1;
-    for (int i = 0; i < 200 && alive; i++) {
-        alive = kill(server, 0) == 0;
-        if (alive)
-            usleep(10000);
-    }
-    assert_false(alive);
+    assert_true(gone_within(server, 2000));
+    assert_int_equal(kill(client, 0), 0); /* still running its `sleep 30` */
+    kill(client, SIGKILL);
+    assert_true(gone_within(client, 2000));
 }
 
 int main(void)
@@ -431,7 +451,7 @@ int main(void)
         cmocka_unit_test(test_program_missing),
         cmocka_unit_test(test_gate_time_does_not_count),
         cmocka_unit_test(test_stop_and_destroy),
-        cmocka_unit_test(test_children_die_with_the_launcher),
+        cmocka_unit_test(test_launcher_killed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
