@@ -197,7 +197,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
         st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
         goto fail;
     }
-    rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH);
+    rs_buf_init(&c->out, RS_CONN_BATCH_BYTES); /* one PDU, or the fragments sent together */
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
     atomic_init(&c->next_call_id, 1);
     *out = c;
@@ -260,9 +260,12 @@ static int64_t deadline_in(int ms) { return rs_clock_ns() + (int64_t)ms * RS_NS_
 static uint16_t clamp_frag(uint16_t v) { return v < RS_CLIENT_MIN_FRAG ? RS_CLIENT_MIN_FRAG : v; }
 
 /* An idle connection has nothing to say: if it became readable, the server closed it (EOF, a
- * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(). */
+ * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(),
+ * after a look at the bytes the transport read ahead (an unasked PDU may already be there). */
 static bool connection_went_away(rs_conn *conn)
 {
+    if (rs_conn_buffered(conn) > 0)
+        return true;
     struct pollfd p = {.fd = rs_conn_fd(conn), .events = POLLIN};
     int n = poll(&p, 1, 0);
     return n > 0;
@@ -697,8 +700,11 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     return RS_OK;
 }
 
-/* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the fragments
- * that went. */
+/* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the sends that
+ * went. Fragments go out together, up to RS_CONN_BATCH_BYTES per send(), unless each must be seen
+ * on its own: the trace reports every fragment as it is built and sent (a step gate may hold it),
+ * and an injected delay holds each one. A send that fails therefore delivered no whole request:
+ * the server, which runs a call only once its last fragment arrived, cannot have run it. */
 static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_id,
                               uint16_t p_cont_id, uint16_t opnum, int64_t deadline, size_t *sent)
 {
@@ -714,9 +720,12 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
     req.stub_len = call->request.len;
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &req, c->options.endian, c->max_xmit_frag);
+    bool batch = !rs_trace_enabled() &&
+                 rs_inject_match(&c->inject, RS_INJECT_DELAY, RS_PTYPE_REQUEST,
+                                 c->call_procedure) == NULL;
     *sent = 0;
+    rs_buf_reset(&c->out);
     while (!rs_pdu_fragmenter_done(&f)) {
-        rs_buf_reset(&c->out);
         rs_status st = rs_pdu_fragmenter_next(&f, &c->out);
         if (st != RS_OK)
             return rs_error_set(&call->error, st, "client: cannot build the request: %s",
@@ -724,10 +733,14 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
         if (rs_trace_enabled())
             emit_pdu(RS_TRACE_PDU_BUILT, &c->out, RS_PTYPE_REQUEST, call_id,
                      endian_flag(c->options.endian), NULL, NULL);
+        if (batch && !rs_pdu_fragmenter_done(&f) &&
+            c->out.len + c->max_xmit_frag <= RS_CONN_BATCH_BYTES)
+            continue; /* the next fragment fits in this send */
         st = send_out(c, RS_PTYPE_REQUEST, deadline, "request", &call->error);
         if (st != RS_OK)
             return st;
         (*sent)++;
+        rs_buf_reset(&c->out);
     }
     return RS_OK;
 }

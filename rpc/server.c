@@ -56,6 +56,12 @@
  * the loop would spin on a listener that stays readable. */
 #define ACCEPT_PAUSE_MS 100
 
+/* After answering, a worker keeps its connection this long waiting for the client's next PDU
+ * (linger()), so that a client making call after call is served without a trip through the event
+ * loop: no self-pipe write, no loop wake-up, no hand-over between threads per call. It gives the
+ * connection back sooner when other connections wait for a worker. */
+#define LINGER_MS 20
+
 /* A connection's reassembly buffer is kept between calls up to this size, freed beyond: a single
  * 4 MiB call must not make an idle connection hold 4 MiB. */
 #define REASSEMBLY_KEEP_BYTES (64 * 1024)
@@ -141,6 +147,10 @@ struct rs_server {
     bool ran;
 
     srv_conn *queue_head, *queue_tail; /* readable connections for the workers */
+    size_t queue_len;
+    unsigned idle_workers;             /* workers waiting for the queue */
+    unsigned lingering;                /* workers in linger(), each holding a connection */
+    int nudge[2];                      /* a lingering worker polls nudge[0]: work waits */
     srv_conn *handed_back;             /* connections the workers are done with */
     bool stopping;                     /* workers drain the queue, then exit */
     uint32_t next_assoc_group;
@@ -218,6 +228,7 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
     if (s == NULL)
         return RS_ERR_NOMEM;
     s->wake[0] = s->wake[1] = -1;
+    s->nudge[0] = s->nudge[1] = -1;
     rs_status st = complete_options(options, &s->options);
     if (st != RS_OK)
         goto fail;
@@ -232,9 +243,18 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
         st = RS_ERR_IO;
         goto fail;
     }
+    if (pipe(s->nudge) != 0) {
+        s->nudge[0] = s->nudge[1] = -1;
+        st = RS_ERR_IO;
+        goto fail;
+    }
     st = set_pipe_flags(s->wake[0]);
     if (st == RS_OK)
         st = set_pipe_flags(s->wake[1]);
+    if (st == RS_OK)
+        st = set_pipe_flags(s->nudge[0]);
+    if (st == RS_OK)
+        st = set_pipe_flags(s->nudge[1]);
     if (st != RS_OK)
         goto fail;
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
@@ -261,6 +281,10 @@ fail:
         close(s->wake[0]);
         close(s->wake[1]);
     }
+    if (s->nudge[0] >= 0) {
+        close(s->nudge[0]);
+        close(s->nudge[1]);
+    }
     free(s);
     return st;
 }
@@ -284,6 +308,8 @@ void rs_server_destroy(rs_server *s)
     free(s->ifaces);
     close(s->wake[0]);
     close(s->wake[1]);
+    close(s->nudge[0]);
+    close(s->nudge[1]);
     free(s->buckets); /* empty: every handle went with its connection */
     pthread_mutex_destroy(&s->handles_lock);
     pthread_cond_destroy(&s->work);
@@ -1123,7 +1149,9 @@ static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_no
     }
 }
 
-/* The response's stub data in fragments of the negotiated size, each sent as it is built. */
+/* The response's stub data in fragments of the negotiated size: together, up to
+ * RS_CONN_BATCH_BYTES per send(), unless the trace or an injected delay must see each one alone
+ * (as the client's requests, client.c). */
 static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call,
                           uint16_t p_cont_id)
 {
@@ -1134,15 +1162,22 @@ static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call
     tmpl.stub_len = call->response.len;
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &tmpl, RS_LE, sc->max_xmit_frag);
+    bool batch = !rs_trace_enabled() &&
+                 rs_inject_match(&s->inject, RS_INJECT_DELAY, RS_PTYPE_RESPONSE,
+                                 sc->call_procedure) == NULL;
+    rs_buf_reset(&sc->out);
     while (!rs_pdu_fragmenter_done(&f)) {
-        rs_buf_reset(&sc->out);
         if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)
             return false;
         if (rs_trace_enabled())
             emit_pdu(RS_TRACE_PDU_BUILT, sc->out.data, sc->out.len, RS_PTYPE_RESPONSE,
                      call->call_id, RS_TRACE_FLAG_OUT, NULL, NULL);
+        if (batch && !rs_pdu_fragmenter_done(&f) &&
+            sc->out.len + sc->max_xmit_frag <= RS_CONN_BATCH_BYTES)
+            continue; /* the next fragment fits in this send */
         if (!send_out(s, sc, RS_PTYPE_RESPONSE))
             return false;
+        rs_buf_reset(&sc->out);
     }
     return true;
 }
@@ -1415,13 +1450,46 @@ static bool serve_once(rs_server *s, srv_conn *sc)
 
 /* ---- workers --------------------------------------------------------------------------------- */
 
+/* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
+ * has arrived, and this worker serves it. False: give the connection back to the event loop --
+ * the client was quiet, the server stops, or other connections wait for a worker (a nudge),
+ * which keeps the workers fair to every connection. */
+static bool linger(rs_server *s, srv_conn *sc)
+{
+    pthread_mutex_lock(&s->lock);
+    bool others_wait = s->queue_len > s->idle_workers;
+    if (!others_wait)
+        s->lingering++;
+    pthread_mutex_unlock(&s->lock);
+    if (others_wait)
+        return false;
+    bool ready = rs_conn_buffered(sc->conn) > 0;
+    struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
+                          {.fd = s->nudge[0], .events = POLLIN}};
+    int n = ready ? 1 : poll(p, 2, LINGER_MS);
+    pthread_mutex_lock(&s->lock);
+    s->lingering--;
+    if (n > 0 && p[1].revents != 0) {
+        char buf[64];
+        while (read(s->nudge[0], buf, sizeof buf) > 0)
+            ;
+        ready = false; /* work waits elsewhere: this connection queues like any other */
+    } else {
+        ready = ready || (n > 0 && p[0].revents != 0);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ready && !atomic_load(&s->stop_requested);
+}
+
 static void *worker_main(void *arg)
 {
     rs_server *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->lock);
+        s->idle_workers++;
         while (s->queue_head == NULL && !s->stopping)
             pthread_cond_wait(&s->work, &s->lock);
+        s->idle_workers--;
         srv_conn *sc = s->queue_head;
         if (sc == NULL) { /* stopping, and the queue is drained */
             pthread_mutex_unlock(&s->lock);
@@ -1430,9 +1498,12 @@ static void *worker_main(void *arg)
         s->queue_head = sc->queue_next;
         if (s->queue_head == NULL)
             s->queue_tail = NULL;
+        s->queue_len--;
         pthread_mutex_unlock(&s->lock);
 
         bool keep = serve_once(s, sc);
+        while (keep && linger(s, sc))
+            keep = serve_once(s, sc);
 
         pthread_mutex_lock(&s->lock);
         if (!keep) {
@@ -1447,6 +1518,8 @@ static void *worker_main(void *arg)
     }
 }
 
+/* Queues a readable connection for the workers. When more wait than workers are free, and some
+ * linger on connections of their own, one nudge makes them give those back. */
 static void enqueue(rs_server *s, srv_conn *sc)
 {
     sc->busy = true;
@@ -1457,8 +1530,15 @@ static void enqueue(rs_server *s, srv_conn *sc)
     else
         s->queue_head = sc;
     s->queue_tail = sc;
+    s->queue_len++;
+    bool nudge = s->queue_len > s->idle_workers && s->lingering > 0;
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->lock);
+    if (nudge) {
+        char byte = 1;
+        ssize_t n = write(s->nudge[1], &byte, 1); /* a full pipe holds a nudge already */
+        (void)n;
+    }
 }
 
 static rs_status start_workers(rs_server *s, rs_error *err)
@@ -1604,7 +1684,7 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
         sc->last_active = now;
         sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
         rs_buf_init(&sc->in, RS_PDU_MAX_FRAG_LENGTH);
-        rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH);
+        rs_buf_init(&sc->out, RS_CONN_BATCH_BYTES); /* one PDU, or fragments sent together */
         rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
         sc->next = s->conns;
         if (s->conns != NULL)
@@ -1674,6 +1754,10 @@ static rs_status event_loop(rs_server *s, struct pollfd *pfds, srv_conn **slot,
         for (srv_conn *sc = s->conns; sc != NULL; sc = sc->next) {
             if (sc->busy)
                 continue;
+            if (rs_conn_buffered(sc->conn) > 0) { /* a PDU already read ahead: poll cannot see it */
+                enqueue(s, sc);
+                continue;
+            }
             pfds[n] = (struct pollfd){.fd = rs_conn_fd(sc->conn), .events = POLLIN};
             slot[n++] = sc;
             if (s->options.idle_timeout_ms >= 0 && sc->last_active + idle_ns < wake_at)

@@ -1,8 +1,9 @@
 /* transport.h -- the sockets under the RPC runtime: connect, listen, accept, and move whole PDUs.
  *
  * A connection carries a byte stream; DCE/RPC cuts it into PDUs by the frag_length in each 16-byte
- * header. rs_conn_recv_pdu() reads exactly one PDU: the header, a check of its frag_length, then
- * the rest. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
+ * header. rs_conn_recv_pdu() returns exactly one PDU: the header, a check of its frag_length, then
+ * the rest. It reads ahead of that PDU (rs_conn_buffered()), so that one recv() usually brings a
+ * whole PDU. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
  *
  *     rs_binding b;  rs_conn *c;  rs_error err = {0};
  *     if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1[4747]", &b) != RS_OK) ...
@@ -40,6 +41,10 @@
 /* No deadline: wait as long as it takes. */
 #define RS_DEADLINE_NONE INT64_MAX
 
+/* The most bytes of fragments a client or server hands to one send(): a 64 KiB call goes out in
+ * one system call rather than one per 4280-byte fragment. At least RS_PDU_MAX_FRAG_LENGTH. */
+#define RS_CONN_BATCH_BYTES (64 * 1024)
+
 typedef struct rs_conn rs_conn;
 typedef struct rs_listener rs_listener;
 
@@ -74,8 +79,13 @@ RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t l
 RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline,
                                          rs_error *err);
 
+/* Bytes already read from the socket and not yet returned as a PDU: rs_conn_recv_pdu() reads
+ * ahead (up to 16 KiB per recv()), so a peer that sent two PDUs at once may leave the second
+ * here, where poll() on rs_conn_fd() cannot see it. An event loop checks this before it waits. */
+size_t rs_conn_buffered(const rs_conn *c);
+
 /* Waits until the connection has bytes to read (or has closed) or the deadline passes:
- * RS_OK when readable, RS_ERR_TIMEOUT otherwise. */
+ * RS_OK when readable (bytes already read ahead count), RS_ERR_TIMEOUT otherwise. */
 RS_MUST_CHECK rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err);
 
 /* "127.0.0.1:53122", "[::1]:53122" or "local": who is at the other end, for logs. */
