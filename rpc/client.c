@@ -41,6 +41,11 @@
 /* A request's stub data must fit alloc_hint, a u32. */
 #define REQUEST_STUB_MAX ((size_t)UINT32_MAX)
 
+/* A client keeps one call's request and response buffers between calls (spare_*) up to this
+ * capacity each, so that a call of a size made before allocates nothing; a larger one's memory
+ * is freed when it ends. */
+#define SPARE_KEEP_BYTES (256 * 1024)
+
 /* One interface bound on the connection: its abstract syntax and the context id it got. */
 typedef struct bound_context {
     rs_syntax_id syntax;
@@ -67,6 +72,13 @@ struct rs_client {
     _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
     rs_buf in;             /* the PDU just received */
+
+    /* The buffers of the last call, lent to the next (SPARE_KEEP_BYTES). A call takes them in
+     * rs_client_call_begin(), before it holds the lock, so spare_taken says who has them: a
+     * second thread's concurrent call allocates its own. */
+    atomic_bool spare_taken;
+    rs_buf spare_request;
+    rs_buf spare_response;
 
     /* The faults of the lesson's scenario (inject.h), read once when the client is opened;
      * count 0 without one. call_procedure is the procedure of the call in progress (under the
@@ -199,6 +211,9 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
     }
     rs_buf_init(&c->out, RS_CONN_BATCH_BYTES); /* one PDU, or the fragments sent together */
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
+    rs_buf_init(&c->spare_request, REQUEST_STUB_MAX);
+    rs_buf_init(&c->spare_response, 0);
+    atomic_init(&c->spare_taken, false);
     atomic_init(&c->next_call_id, 1);
     *out = c;
     return RS_OK;
@@ -233,6 +248,8 @@ void rs_client_close(rs_client *c)
     pthread_mutex_unlock(&c->handles_lock);
     rs_buf_free(&c->out);
     rs_buf_free(&c->in);
+    rs_buf_free(&c->spare_request);
+    rs_buf_free(&c->spare_response);
     pthread_mutex_destroy(&c->handles_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -685,8 +702,14 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     call->client = client;
     call->iface = iface;
     call->opnum = opnum;
-    rs_buf_init(&call->request, REQUEST_STUB_MAX);
-    rs_buf_init(&call->response, 0);
+    call->spare = client != NULL && !atomic_exchange(&client->spare_taken, true);
+    if (call->spare) {
+        call->request = client->spare_request; /* moved: the client's copy rests meanwhile */
+        call->response = client->spare_response;
+    } else {
+        rs_buf_init(&call->request, REQUEST_STUB_MAX);
+        rs_buf_init(&call->response, 0);
+    }
     rs_ndr_init_encode(&call->ndr, &call->request, client != NULL ? client->options.endian : RS_LE);
     call->call_id = client != NULL ? take_call_id(client) : 0;
     if (rs_trace_enabled())
@@ -881,8 +904,13 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     if (st != RS_OK)
         return st;
 
+    /* The fragments are joined in the call's response buffer (the client's spare memory, when
+     * the call has it), which the reassembler owns until the response is whole. */
     rs_pdu_reassembler r;
     rs_pdu_reassembler_init(&r, c->options.max_stub);
+    r.stub = call->response;
+    r.stub.limit = c->options.max_stub;
+    rs_buf_init(&call->response, 0);
     st = receive_response(c, call, call_id, deadline, &r);
     if (st != RS_OK) {
         rs_pdu_reassembler_free(&r);
@@ -906,7 +934,6 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     rs_pdu_reassembler_free(&r);
 
     rs_ndr_free(&call->ndr); /* the encoding stream, done with the request */
-    rs_buf_free(&call->request);
     rs_ndr_init_decode(&call->ndr, &call->response, e);
     rs_ndr_set_separate_blocks(&call->ndr); /* [out] data becomes the caller's (client.h) */
     if (rs_trace_enabled())
@@ -951,6 +978,20 @@ static void trace_end(const rs_client_call *call, rs_status st)
     emit_text(RS_TRACE_CALL_END, text);
 }
 
+/* A call's buffer becomes the client's spare again, emptied, with its limit restored; memory
+ * beyond SPARE_KEEP_BYTES is freed rather than kept. */
+static void keep_spare(rs_buf *spare, rs_buf *used, size_t limit)
+{
+    if (used->readonly || used->cap > SPARE_KEEP_BYTES) {
+        rs_buf_free(used);
+        rs_buf_init(used, limit);
+    }
+    rs_buf_reset(used);
+    used->limit = limit;
+    *spare = *used;
+    rs_buf_init(used, 0);
+}
+
 rs_status rs_client_call_end(rs_client_call *call, rs_status st)
 {
     bool decoding = call->ndr.dir == RS_NDR_DECODE;
@@ -992,8 +1033,16 @@ rs_status rs_client_call_end(rs_client_call *call, rs_status st)
     last_error.status = st;
 
     rs_ndr_free(&call->ndr);
-    rs_buf_free(&call->request);
-    rs_buf_free(&call->response);
+    if (call->spare) {
+        rs_client *c = call->client;
+        keep_spare(&c->spare_request, &call->request, REQUEST_STUB_MAX);
+        keep_spare(&c->spare_response, &call->response, 0);
+        call->spare = false;
+        atomic_store(&c->spare_taken, false);
+    } else {
+        rs_buf_free(&call->request);
+        rs_buf_free(&call->response);
+    }
     if (st != RS_OK && error_handler != NULL)
         error_handler(&last_error, last_fault, error_handler_ctx);
     return st;

@@ -62,9 +62,11 @@
  * connection back sooner when other connections wait for a worker. */
 #define LINGER_MS 20
 
-/* A connection's reassembly buffer is kept between calls up to this size, freed beyond: a single
- * 4 MiB call must not make an idle connection hold 4 MiB. */
-#define REASSEMBLY_KEEP_BYTES (64 * 1024)
+/* A connection's reassembly and response buffers are kept between calls, so that a call of a
+ * size made before allocates nothing; when the connection goes idle (back to the event loop)
+ * each is freed beyond this size: a single 4 MiB call must not make an idle connection hold
+ * 4 MiB. */
+#define IDLE_KEEP_BYTES (64 * 1024)
 
 /* [MS-RPCE] 3.3.1.5.3: a transfer syntax 6cb71c2c-9812-4540-XXXX-XXXXXXXXXXXX version 1.0 in a
  * bind is not a transfer syntax but bind time feature negotiation; its last 8 bytes are the
@@ -115,6 +117,7 @@ typedef struct rs_server_conn {
 
     rs_buf in;  /* the PDU just received */
     rs_buf out; /* the PDU being sent */
+    rs_buf response; /* the last call's response stub memory, lent to the next call */
     rs_pdu_reassembler reasm;
     const char *call_procedure; /* the call being answered, for a fault's `on`; NULL outside */
 } srv_conn;
@@ -1258,7 +1261,9 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     call.call_id = call_id;
     rs_buf_view(&call.request, req->stub, req->stub_len);
     rs_ndr_init_decode(&call.in, &call.request, req->endian);
-    rs_buf_init(&call.response, RESPONSE_STUB_MAX);
+    call.response = sc->response; /* the connection's memory, given back below */
+    rs_buf_reset(&call.response);
+    call.response.limit = RESPONSE_STUB_MAX;
     rs_ndr_init_encode(&call.out, &call.response, RS_LE);
     if (rs_trace_enabled()) {
         rs_ndr_set_observer(&call.in, observe_request, NULL);
@@ -1289,7 +1294,7 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     }
     rs_ndr_free(&call.in); /* the [in] parameters, all at once */
     rs_ndr_free(&call.out);
-    rs_buf_free(&call.response);
+    sc->response = call.response;
     return ok;
 }
 
@@ -1328,15 +1333,12 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
     return ok;
 }
 
-/* Forgets the reassembled call, keeping a small buffer for the next one. */
+/* Forgets the reassembled call, keeping its memory for the next one (trim_idle() frees it when
+ * the connection goes idle). */
 static void finish_request(rs_server *s, srv_conn *sc)
 {
-    if (sc->reasm.stub.cap > REASSEMBLY_KEEP_BYTES) {
-        rs_pdu_reassembler_free(&sc->reasm);
-        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
-    } else {
-        rs_pdu_reassembler_reset(&sc->reasm);
-    }
+    (void)s;
+    rs_pdu_reassembler_reset(&sc->reasm);
 }
 
 /* A request's first fragment arrived: read the rest, then dispatch. Beyond max_stub the rest is
@@ -1481,6 +1483,21 @@ static bool linger(rs_server *s, srv_conn *sc)
     return ready && !atomic_load(&s->stop_requested);
 }
 
+/* Frees what a connection going back to the event loop keeps beyond IDLE_KEEP_BYTES. */
+static void trim_idle(rs_server *s, srv_conn *sc)
+{
+    if (sc->reasm.stub.cap > IDLE_KEEP_BYTES) {
+        rs_pdu_reassembler_free(&sc->reasm);
+        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
+    }
+    if (sc->response.cap > IDLE_KEEP_BYTES)
+        rs_buf_free(&sc->response);
+    if (sc->out.cap > IDLE_KEEP_BYTES) {
+        rs_buf_free(&sc->out);
+        rs_buf_init(&sc->out, RS_CONN_BATCH_BYTES);
+    }
+}
+
 static void *worker_main(void *arg)
 {
     rs_server *s = arg;
@@ -1504,6 +1521,7 @@ static void *worker_main(void *arg)
         bool keep = serve_once(s, sc);
         while (keep && linger(s, sc))
             keep = serve_once(s, sc);
+        trim_idle(s, sc);
 
         pthread_mutex_lock(&s->lock);
         if (!keep) {
@@ -1622,6 +1640,7 @@ static void close_conn(rs_server *s, srv_conn *sc, const char *why)
     }
     rs_buf_free(&sc->in);
     rs_buf_free(&sc->out);
+    rs_buf_free(&sc->response);
     rs_pdu_reassembler_free(&sc->reasm);
     free(sc);
 }
