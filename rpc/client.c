@@ -321,12 +321,29 @@ static rs_status send_out(rs_client *c, uint8_t ptype, int64_t deadline, const c
     return RS_OK;
 }
 
+/* What a receive waits for, in words: `waiting_for`, or "response to call N" when that is NULL
+ * -- written only when a sentence needs it, not on every call. */
+typedef struct waiting {
+    const char *waiting_for;
+    uint32_t call_id;
+    char text[64];
+} waiting;
+
+static const char *waiting_text(waiting *w)
+{
+    if (w->waiting_for != NULL)
+        return w->waiting_for;
+    snprintf(w->text, sizeof w->text, "response to call %u", w->call_id);
+    return w->text;
+}
+
 /* Receives one PDU into c->in and decodes it. Every failure drops the connection. */
 static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int timeout_ms,
-                             const char *waiting_for, rs_pdu *pdu, rs_error *err)
+                             waiting *w, rs_pdu *pdu, rs_error *err)
 {
     rs_error terr = {0};
     rs_status st = rs_conn_recv_pdu(c->conn, &c->in, max_pdu, deadline, &terr);
+    const char *waiting_for = st != RS_OK ? waiting_text(w) : NULL;
     if (st != RS_OK) {
         drop_connection(c);
         if (st == RS_ERR_TIMEOUT)
@@ -345,7 +362,7 @@ static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int
     if (st != RS_OK) {
         drop_connection(c);
         return rs_error_set(err, RS_ERR_PROTOCOL, "client: the %s does not decode: %s",
-                            waiting_for, rs_buf_error(&view));
+                            waiting_text(w), rs_buf_error(&view));
     }
     return RS_OK;
 }
@@ -534,9 +551,10 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
     /* C706: every implementation receives fragments of 1432 bytes before any negotiation. */
     size_t max_pdu = c->options.max_frag > RS_PDU_MUST_RECV_FRAG_SIZE ? c->options.max_frag
                                                                       : RS_PDU_MUST_RECV_FRAG_SIZE;
-    char waiting[64];
-    snprintf(waiting, sizeof waiting, "answer to the %s", name);
-    st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, waiting, &pdu, err);
+    char answer[64];
+    snprintf(answer, sizeof answer, "answer to the %s", name);
+    waiting w = {.waiting_for = answer};
+    st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, &w, &pdu, err);
     if (st != RS_OK)
         return st;
     if (rs_trace_enabled())
@@ -773,12 +791,11 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
                                   int64_t deadline, rs_pdu_reassembler *r)
 {
     rs_error *err = &call->error;
-    char waiting[64];
-    snprintf(waiting, sizeof waiting, "response to call %u", call_id);
+    waiting w = {.call_id = call_id};
     rs_pdu pdu;
     for (;;) {
         rs_status st = receive_pdu(c, c->max_recv_frag, deadline, c->options.call_timeout_ms,
-                                   waiting, &pdu, err);
+                                   &w, &pdu, err);
         if (st != RS_OK)
             return st;
         uint8_t ptype = pdu.hdr.ptype;
@@ -787,13 +804,13 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
             return rs_error_set(err, RS_ERR_PROTOCOL,
                                 "client: the server sent shutdown instead of the %s: it is "
                                 "closing the association",
-                                waiting);
+                                waiting_text(&w));
         }
         if (pdu.hdr.call_id != call_id) {
             drop_connection(c);
             return rs_error_set(err, RS_ERR_PROTOCOL,
                                 "client: a %s for call %u arrived while waiting for the %s",
-                                rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting);
+                                rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting_text(&w));
         }
         if (ptype == RS_PTYPE_FAULT) {
             if (rs_trace_enabled()) {
@@ -807,13 +824,13 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
         if (ptype != RS_PTYPE_RESPONSE) {
             drop_connection(c);
             return rs_error_set(err, RS_ERR_PROTOCOL, "client: a %s arrived instead of the %s",
-                                rs_pdu_type_name(ptype), waiting);
+                                rs_pdu_type_name(ptype), waiting_text(&w));
         }
         bool complete;
         st = rs_pdu_reassembler_add(r, &pdu, &complete);
         if (st != RS_OK) {
             drop_connection(c); /* the rest of the response would follow */
-            return rs_error_set(err, st, "client: the %s: %s", waiting,
+            return rs_error_set(err, st, "client: the %s: %s", waiting_text(&w),
                                 rs_pdu_reassembler_error(r));
         }
         if (complete)

@@ -869,7 +869,11 @@ rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
 
 void rs_pdu_fragmenter_init(rs_pdu_fragmenter *f, const rs_pdu *pdu, rs_endian e, uint16_t max_frag)
 {
-    memset(f, 0, sizeof *f);
+    /* Field by field, not memset and copy: the template is 3 KiB (a bind's context arrays), and
+     * this runs for every call. */
+    f->offset = 0;
+    f->fragments = 0;
+    f->done = false;
     f->pdu = *pdu;
     f->endian = e;
     f->max_frag = max_frag;
@@ -1063,8 +1067,9 @@ const rs_pdu *rs_pdu_reassembler_result(const rs_pdu_reassembler *r)
 
 void rs_pdu_reassembler_reset(rs_pdu_reassembler *r)
 {
+    /* `result` is not cleared: it is read only once complete, and the first fragment of the next
+     * call overwrites it whole. (It is 3 KiB, and this runs for every call.) */
     rs_buf_reset(&r->stub);
-    memset(&r->result, 0, sizeof r->result);
     r->fragments = 0;
     r->complete = false;
 }

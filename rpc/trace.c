@@ -905,6 +905,7 @@ void rs_trace_init_from_env(void)
 
 /* ---- reporting ------------------------------------------------------------------------------- */
 
+#ifndef RS_TRACE_COMPILED_OUT /* else trace.h's empty inline versions */
 void rs_trace_set_call(rs_trace_role role, const char *interface, const char *procedure,
                        uint32_t call_id, uint16_t opnum)
 {
@@ -919,6 +920,7 @@ void rs_trace_clear_call(void)
 {
     rs_trace_set_call((rs_trace_role)0, NULL, NULL, 0, 0);
 }
+#endif
 
 /* The current call's fields where the event leaves them unset (see rs_trace_emit()). */
 static void fill_from_call(rs_trace_event *ev)

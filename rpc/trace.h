@@ -217,10 +217,20 @@ typedef struct rs_trace_event {
 /* True while a sink is set. Read it through rs_trace_enabled(): the one branch. */
 extern _Atomic bool rs_trace_active;
 
+#ifdef RS_TRACE_COMPILED_OUT
+/* A build without the hook (`make NOTRACE=1`, for `make bench` to measure what the branch
+ * costs): every event site is dead code the compiler drops, and no call carries a trace
+ * context. The library still links and reads RPCSCOPE_TRACE; it just never reports. */
+static inline bool rs_trace_enabled(void)
+{
+    return false;
+}
+#else
 static inline bool rs_trace_enabled(void)
 {
     return __builtin_expect(atomic_load_explicit(&rs_trace_active, memory_order_relaxed), 0);
 }
+#endif
 
 /* From RS_TRACE_KIND_TABLE: "PARAM_READ", its sentence, and RS_TRACE_LAYER_STUB for
  * RS_TRACE_PARAM_READ; "?", "?" and 0 for a kind outside the table. */
@@ -284,9 +294,18 @@ void rs_trace_emit(rs_trace_event *ev);
  * runtime sets it when a call begins (client) or is dispatched (server). The strings are
  * borrowed: they must stay valid until the call is cleared or replaced (the interface's and
  * procedure's static names are). */
+#ifdef RS_TRACE_COMPILED_OUT
+static inline void rs_trace_set_call(rs_trace_role role, const char *interface,
+                                     const char *procedure, uint32_t call_id, uint16_t opnum)
+{
+    (void)role, (void)interface, (void)procedure, (void)call_id, (void)opnum;
+}
+static inline void rs_trace_clear_call(void) {}
+#else
 void rs_trace_set_call(rs_trace_role role, const char *interface, const char *procedure,
                        uint32_t call_id, uint16_t opnum);
 void rs_trace_clear_call(void);
+#endif
 
 /* The verdict of the release of the last event this thread reported, and forgets it (the next
  * call says RS_TRACE_GO). Without a gate, or when the event was released with no verdict, it is
