@@ -1466,6 +1466,8 @@ static bool linger(rs_server *s, srv_conn *sc)
     if (others_wait)
         return false;
     bool ready = rs_conn_buffered(sc->conn) > 0;
+    if (!ready && rs_trace_enabled())
+        rs_trace_flush(); /* events held back go out before this worker waits */
     struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
                           {.fd = s->nudge[0], .events = POLLIN}};
     int n = ready ? 1 : poll(p, 2, LINGER_MS);

@@ -285,10 +285,19 @@ const char *rs_trace_last_error(void);
  * current one -- call_id, interface, procedure and opnum from the current call where the event
  * leaves them 0 or NULL (an event about another call keeps its own). Then it encodes the event
  * and writes it whole to the sink (a callback gets the filled event itself), and in step mode
- * waits at the gate. Never fails: a broken sink is dropped and the process carries on; an event
+ * waits at the gate. Outside step mode a socket or file sink holds back the events of a call's
+ * stub and runtime work (CALL_BEGIN, PARAM_*, NDR_*, PDU_BUILT, PDU_RECEIVED, PDU_REASSEMBLED,
+ * DISPATCH, BIND) and writes them, in order, with the next event of another kind, at
+ * rs_trace_flush(), when 64 KiB wait, or when the sink closes or the process exits. Never fails: a broken sink is dropped and the process carries on; an event
  * with a kind outside the table is not reported. Call only when rs_trace_enabled() (it checks
  * again under its lock, so a sink that went away in between costs nothing). */
 void rs_trace_emit(rs_trace_event *ev);
+
+/* Writes the events the sink holds back (trace.c's deferrable(): the dozen events of a call's
+ * stub and runtime work go out in one write at its next PDU_SENT, PROCEDURE_ENTER or CALL_END).
+ * The transport calls it before it waits for the network, so that a process is never seen
+ * waiting with events unwritten; a program need not. Call only when rs_trace_enabled(). */
+void rs_trace_flush(void);
 
 /* The call this thread is working on, attached to every event it reports until cleared. The
  * runtime sets it when a call begins (client) or is dispatched (server). The strings are

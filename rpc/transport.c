@@ -77,6 +77,8 @@ int64_t rs_clock_ns(void)
 /* Waits for `events` on fd until the deadline: RS_OK when ready, RS_ERR_TIMEOUT when not. */
 static rs_status wait_fd(int fd, short events, int64_t deadline, rs_error *err)
 {
+    if (rs_trace_enabled())
+        rs_trace_flush(); /* events held back go out before this process waits */
     for (;;) {
         int timeout_ms = -1;
         if (deadline != RS_DEADLINE_NONE) {
