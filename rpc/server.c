@@ -41,7 +41,7 @@
 #include "trace.h"
 #include "transport.h"
 
-#define DEFAULT_WORKERS 8
+#define DEFAULT_WORKERS 32
 #define DEFAULT_MAX_CONNECTIONS 1024
 #define DEFAULT_IDLE_TIMEOUT_MS 120000
 #define DEFAULT_IO_TIMEOUT_MS 30000
@@ -150,9 +150,14 @@ struct rs_server {
     bool ran;
 
     srv_conn *queue_head, *queue_tail; /* readable connections for the workers */
-    size_t queue_len;
-    unsigned idle_workers;             /* workers waiting for the queue */
-    unsigned lingering;                /* workers in linger(), each holding a connection */
+    /* How many wait in the queue, how many workers wait for it, how many linger (each holding a
+     * connection), and how many lingering workers are asked to give theirs back. Changed under
+     * `lock` (lingering and yields_wanted also without it), read without it: atomics, so that a
+     * worker's linger takes no lock per call. */
+    atomic_size_t queue_len;
+    atomic_uint idle_workers;
+    atomic_uint lingering;
+    atomic_uint yields_wanted;
     int nudge[2];                      /* a lingering worker polls nudge[0]: work waits */
     srv_conn *handed_back;             /* connections the workers are done with */
     bool stopping;                     /* workers drain the queue, then exit */
@@ -1454,34 +1459,52 @@ static bool serve_once(rs_server *s, srv_conn *sc)
 
 /* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
  * has arrived, and this worker serves it. False: give the connection back to the event loop --
- * the client was quiet, the server stops, or other connections wait for a worker (a nudge),
- * which keeps the workers fair to every connection. */
+ * the client was quiet, the server stops, or other connections wait for a worker. Fairness: an
+ * enqueue that finds more connections waiting than idle workers asks one lingering worker per
+ * connection to yield (yields_wanted) and wakes them with a nudge; the first to claim the
+ * request gives its connection back, the others linger on. Lock-free on the way (atomics in
+ * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
+ * before lingering is read, so one of the two always sees the other). */
 static bool linger(rs_server *s, srv_conn *sc)
 {
-    pthread_mutex_lock(&s->lock);
-    bool others_wait = s->queue_len > s->idle_workers;
-    if (!others_wait)
-        s->lingering++;
-    pthread_mutex_unlock(&s->lock);
-    if (others_wait)
-        return false;
-    bool ready = rs_conn_buffered(sc->conn) > 0;
-    if (!ready && rs_trace_enabled())
+    if (rs_conn_buffered(sc->conn) > 0)
+        return !atomic_load(&s->stop_requested);
+    if (rs_trace_enabled())
         rs_trace_flush(); /* events held back go out before this worker waits */
-    struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
-                          {.fd = s->nudge[0], .events = POLLIN}};
-    int n = ready ? 1 : poll(p, 2, LINGER_MS);
-    pthread_mutex_lock(&s->lock);
-    s->lingering--;
-    if (n > 0 && p[1].revents != 0) {
-        char buf[64];
-        while (read(s->nudge[0], buf, sizeof buf) > 0)
-            ;
-        ready = false; /* work waits elsewhere: this connection queues like any other */
-    } else {
-        ready = ready || (n > 0 && p[0].revents != 0);
+    atomic_fetch_add(&s->lingering, 1);
+    bool ready = false;
+    int64_t until = rs_clock_ns() + LINGER_MS * RS_NS_PER_MS;
+    /* Others wait already: no linger at all. */
+    bool others_wait = atomic_load(&s->queue_len) > atomic_load(&s->idle_workers);
+    while (!others_wait) {
+        int64_t left = until - rs_clock_ns();
+        if (left <= 0)
+            break;
+        struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
+                              {.fd = s->nudge[0], .events = POLLIN}};
+        int n = poll(p, 2, (int)((left + RS_NS_PER_MS - 1) / RS_NS_PER_MS));
+        if (n > 0 && p[0].revents != 0) {
+            ready = true;
+            break;
+        }
+        if (n > 0 && p[1].revents != 0) {
+            char buf[64];
+            while (read(s->nudge[0], buf, sizeof buf) > 0)
+                ;
+            unsigned want = atomic_load(&s->yields_wanted);
+            while (want > 0 && !atomic_compare_exchange_weak(&s->yields_wanted, &want, want - 1))
+                ;
+            if (want > 0) {
+                if (want > 1) { /* more are wanted: pass the nudge this worker drained on */
+                    char byte = 1;
+                    ssize_t w = write(s->nudge[1], &byte, 1);
+                    (void)w;
+                }
+                break; /* this worker's turn to give its connection back */
+            }
+        }
     }
-    pthread_mutex_unlock(&s->lock);
+    atomic_fetch_sub(&s->lingering, 1);
     return ready && !atomic_load(&s->stop_requested);
 }
 
@@ -1505,19 +1528,21 @@ static void *worker_main(void *arg)
     rs_server *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        s->idle_workers++;
+        atomic_fetch_add(&s->idle_workers, 1);
         while (s->queue_head == NULL && !s->stopping)
             pthread_cond_wait(&s->work, &s->lock);
-        s->idle_workers--;
+        atomic_fetch_sub(&s->idle_workers, 1);
         srv_conn *sc = s->queue_head;
         if (sc == NULL) { /* stopping, and the queue is drained */
             pthread_mutex_unlock(&s->lock);
             return NULL;
         }
         s->queue_head = sc->queue_next;
-        if (s->queue_head == NULL)
+        if (s->queue_head == NULL) {
             s->queue_tail = NULL;
-        s->queue_len--;
+            atomic_store(&s->yields_wanted, 0); /* nobody waits: a late nudge asks nothing */
+        }
+        atomic_fetch_sub(&s->queue_len, 1);
         pthread_mutex_unlock(&s->lock);
 
         bool keep = serve_once(s, sc);
@@ -1539,7 +1564,7 @@ static void *worker_main(void *arg)
 }
 
 /* Queues a readable connection for the workers. When more wait than workers are free, and some
- * linger on connections of their own, one nudge makes them give those back. */
+ * linger on connections of their own, one of those is asked to give its connection back. */
 static void enqueue(rs_server *s, srv_conn *sc)
 {
     sc->busy = true;
@@ -1550,8 +1575,10 @@ static void enqueue(rs_server *s, srv_conn *sc)
     else
         s->queue_head = sc;
     s->queue_tail = sc;
-    s->queue_len++;
-    bool nudge = s->queue_len > s->idle_workers && s->lingering > 0;
+    bool nudge = atomic_fetch_add(&s->queue_len, 1) + 1 > atomic_load(&s->idle_workers) &&
+                 atomic_load(&s->lingering) > 0;
+    if (nudge)
+        atomic_fetch_add(&s->yields_wanted, 1);
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->lock);
     if (nudge) {
