@@ -209,7 +209,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
         st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
         goto fail;
     }
-    rs_buf_init(&c->out, RS_CONN_BATCH_BYTES); /* one PDU, or the fragments sent together */
+    rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or the headers of gathered ones */
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
     rs_buf_init(&c->spare_request, REQUEST_STUB_MAX);
     rs_buf_init(&c->spare_response, 0);
@@ -742,10 +742,11 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
 }
 
 /* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the sends that
- * went. Fragments go out together, up to RS_CONN_BATCH_BYTES per send(), unless each must be seen
- * on its own: the trace reports every fragment as it is built and sent (a step gate may hold it),
- * and an injected delay holds each one. A send that fails therefore delivered no whole request:
- * the server, which runs a call only once its last fragment arrived, cannot have run it. */
+ * went. The fragments go out gathered (rs_conn_send_fragments(): one system call for up to 32, no
+ * copy of the stub) unless each must be seen on its own: the trace reports every fragment as it
+ * is built and sent (a step gate may hold it), and an injected delay holds each one. A send that
+ * fails therefore delivered no whole request: the server, which runs a call only once its last
+ * fragment arrived, cannot have run it. */
 static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_id,
                               uint16_t p_cont_id, uint16_t opnum, int64_t deadline, size_t *sent)
 {
@@ -761,12 +762,23 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
     req.stub_len = call->request.len;
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &req, c->options.endian, c->max_xmit_frag);
-    bool batch = !rs_trace_enabled() &&
-                 rs_inject_match(&c->inject, RS_INJECT_DELAY, RS_PTYPE_REQUEST,
-                                 c->call_procedure) == NULL;
     *sent = 0;
-    rs_buf_reset(&c->out);
+    if (!rs_trace_enabled() && rs_inject_match(&c->inject, RS_INJECT_DELAY, RS_PTYPE_REQUEST,
+                                               c->call_procedure) == NULL) {
+        rs_error terr = {0};
+        rs_status st = rs_conn_send_fragments(c->conn, &f, &c->out, deadline, sent, &terr);
+        if (st == RS_ERR_INVALID_ARG)
+            return rs_error_set(&call->error, st, "client: cannot build the request: %s",
+                                rs_buf_error(&c->out));
+        if (st != RS_OK) {
+            drop_connection(c);
+            return rs_error_set(&call->error, st, "client: sending the request failed: %s",
+                                terr.message);
+        }
+        return RS_OK;
+    }
     while (!rs_pdu_fragmenter_done(&f)) {
+        rs_buf_reset(&c->out);
         rs_status st = rs_pdu_fragmenter_next(&f, &c->out);
         if (st != RS_OK)
             return rs_error_set(&call->error, st, "client: cannot build the request: %s",
@@ -774,14 +786,10 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
         if (rs_trace_enabled())
             emit_pdu(RS_TRACE_PDU_BUILT, &c->out, RS_PTYPE_REQUEST, call_id,
                      endian_flag(c->options.endian), NULL, NULL);
-        if (batch && !rs_pdu_fragmenter_done(&f) &&
-            c->out.len + c->max_xmit_frag <= RS_CONN_BATCH_BYTES)
-            continue; /* the next fragment fits in this send */
         st = send_out(c, RS_PTYPE_REQUEST, deadline, "request", &call->error);
         if (st != RS_OK)
             return st;
         (*sent)++;
-        rs_buf_reset(&c->out);
     }
     return RS_OK;
 }

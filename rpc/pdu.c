@@ -200,9 +200,35 @@ static size_t pad4(size_t offset)
 
 /* ---- the common header ----------------------------------------------------------------------- */
 
+/* The body a PTYPE selects in the union is all that is zeroed of it, with everything outside
+ * it: a request or response is a few bytes, but the union is 3 KiB (a bind's 16 contexts of 9
+ * syntaxes), and this runs for every PDU a call sends and receives. */
+static void zero_pdu(rs_pdu *pdu, uint8_t ptype)
+{
+    pdu->hdr = (rs_pdu_header){0};
+    pdu->endian = RS_LE;
+    pdu->stub = NULL;
+    pdu->stub_len = 0;
+    pdu->auth = (rs_pdu_auth){0};
+    switch (ptype) {
+    case RS_PTYPE_REQUEST:
+        pdu->request = (rs_pdu_request){0};
+        break;
+    case RS_PTYPE_RESPONSE:
+        pdu->response = (rs_pdu_response){0};
+        break;
+    case RS_PTYPE_FAULT:
+        pdu->fault = (rs_pdu_fault){0};
+        break;
+    default:
+        memset(&pdu->bind, 0, sizeof *pdu - offsetof(rs_pdu, bind));
+        break;
+    }
+}
+
 void rs_pdu_init(rs_pdu *pdu, uint8_t ptype, uint32_t call_id)
 {
-    memset(pdu, 0, sizeof *pdu);
+    zero_pdu(pdu, ptype);
     pdu->hdr.rpc_vers = RS_PDU_VERSION;
     pdu->hdr.rpc_vers_minor = 0;
     pdu->hdr.ptype = ptype;
@@ -545,11 +571,17 @@ static void decode_tail(reader *r, rs_pdu *pdu)
 rs_status rs_pdu_decode(rs_buf *in, rs_pdu *pdu)
 {
     /* The header is filled as far as its bytes can be read before it is judged: whoever answers
-     * a bad PDU (with a bind_nak or a fault) needs its call_id. */
-    memset(pdu, 0, sizeof *pdu);
+     * a bad PDU (with a bind_nak or a fault) needs its call_id. The body its PTYPE selects is
+     * zeroed once that is known (zero_pdu()); everything, when the header cannot be read. */
     rs_pdu_header *h = &pdu->hdr;
     size_t avail = rs_buf_remaining(in);
     bool known_order;
+    if (avail >= RS_PDU_HEADER_SIZE) {
+        uint8_t ptype = in->data[in->pos + 2]; /* the common header's PTYPE (pdu.h draws it) */
+        zero_pdu(pdu, ptype);
+    } else {
+        memset(pdu, 0, sizeof *pdu);
+    }
     rs_status st = read_header(in, h, &pdu->endian, &known_order);
     if (st == RS_OK)
         st = check_framing(in, h, known_order, RS_PDU_MAX_FRAG_LENGTH);
@@ -778,12 +810,15 @@ static void encode_bind_nak(writer *w, const rs_pdu_bind_nak *b)
     put_bytes(w, b->extra, b->extra_len);
 }
 
-rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
+/* rs_pdu_encode(), or without the stub data's bytes (`with_stub` false: frag_length still counts
+ * them) for a fragmenter whose caller gathers the stub from where it is. */
+static rs_status encode(const rs_pdu *pdu, rs_endian e, rs_buf *out, bool with_stub)
 {
     size_t size = 0;
     rs_status st = encoded_size(pdu, out, &size);
+    size_t skipped = with_stub || !carries_stub(pdu->hdr.ptype) ? 0 : pdu->stub_len;
     if (st == RS_OK)
-        st = rs_buf_reserve(out, size);
+        st = rs_buf_reserve(out, size - skipped);
     if (st != RS_OK)
         return st;
 
@@ -841,7 +876,7 @@ rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
     default: /* shutdown, co_cancel, orphaned */
         break;
     }
-    if (carries_stub(h->ptype))
+    if (carries_stub(h->ptype) && with_stub)
         put_bytes(&w, pdu->stub, pdu->stub_len);
 
     const rs_pdu_auth *a = &pdu->auth;
@@ -855,14 +890,19 @@ rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
         put_bytes(&w, a->auth_value, a->auth_value_length);
     }
 
-    if (w.st == RS_OK && out->len - start != size)
+    if (w.st == RS_OK && out->len - start + skipped != size)
         w.st =
             rs_buf_fail(out, RS_ERR_INVALID_ARG,
                         "pdu: internal error: %zu bytes written for a computed frag_length of %zu",
-                        out->len - start, size);
+                        out->len - start + skipped, size);
     if (w.st != RS_OK)
         out->len = start; /* a failure appends nothing */
     return w.st;
+}
+
+rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
+{
+    return encode(pdu, e, out, true);
 }
 
 /* ---- fragmentation --------------------------------------------------------------------------- */
@@ -881,7 +921,27 @@ void rs_pdu_fragmenter_init(rs_pdu_fragmenter *f, const rs_pdu *pdu, rs_endian e
     f->stub_len = pdu->stub_len;
 }
 
+static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub);
+
 rs_status rs_pdu_fragmenter_next(rs_pdu_fragmenter *f, rs_buf *out)
+{
+    return next_fragment(f, out, true);
+}
+
+rs_status rs_pdu_fragmenter_next_header(rs_pdu_fragmenter *f, rs_buf *out, const uint8_t **stub,
+                                        size_t *stub_len)
+{
+    *stub = NULL;
+    *stub_len = 0;
+    rs_status st = next_fragment(f, out, false);
+    if (st == RS_OK) {
+        *stub = f->pdu.stub;
+        *stub_len = f->pdu.stub_len;
+    }
+    return st;
+}
+
+static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub)
 {
     rs_pdu *t = &f->pdu;
     size_t overhead;
@@ -929,7 +989,7 @@ rs_status rs_pdu_fragmenter_next(rs_pdu_fragmenter *f, rs_buf *out)
     t->stub = f->stub_len > 0 ? f->stub + f->offset : f->stub; /* never NULL + 0 */
     t->stub_len = chunk;
 
-    rs_status st = rs_pdu_encode(t, f->endian, out);
+    rs_status st = encode(t, f->endian, out, with_stub);
     if (st != RS_OK)
         return st;
     f->offset += chunk;

@@ -1157,8 +1157,8 @@ static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_no
     }
 }
 
-/* The response's stub data in fragments of the negotiated size: together, up to
- * RS_CONN_BATCH_BYTES per send(), unless the trace or an injected delay must see each one alone
+/* The response's stub data in fragments of the negotiated size: gathered, without a copy of the
+ * stub (rs_conn_send_fragments()), unless the trace or an injected delay must see each one alone
  * (as the client's requests, client.c). */
 static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call,
                           uint16_t p_cont_id)
@@ -1170,22 +1170,22 @@ static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call
     tmpl.stub_len = call->response.len;
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &tmpl, RS_LE, sc->max_xmit_frag);
-    bool batch = !rs_trace_enabled() &&
-                 rs_inject_match(&s->inject, RS_INJECT_DELAY, RS_PTYPE_RESPONSE,
-                                 sc->call_procedure) == NULL;
-    rs_buf_reset(&sc->out);
+    if (!rs_trace_enabled() && rs_inject_match(&s->inject, RS_INJECT_DELAY, RS_PTYPE_RESPONSE,
+                                               sc->call_procedure) == NULL) {
+        rs_error err = {0};
+        size_t sends;
+        return rs_conn_send_fragments(sc->conn, &f, &sc->out, io_deadline(s), &sends, &err) ==
+               RS_OK;
+    }
     while (!rs_pdu_fragmenter_done(&f)) {
+        rs_buf_reset(&sc->out);
         if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)
             return false;
         if (rs_trace_enabled())
             emit_pdu(RS_TRACE_PDU_BUILT, sc->out.data, sc->out.len, RS_PTYPE_RESPONSE,
                      call->call_id, RS_TRACE_FLAG_OUT, NULL, NULL);
-        if (batch && !rs_pdu_fragmenter_done(&f) &&
-            sc->out.len + sc->max_xmit_frag <= RS_CONN_BATCH_BYTES)
-            continue; /* the next fragment fits in this send */
         if (!send_out(s, sc, RS_PTYPE_RESPONSE))
             return false;
-        rs_buf_reset(&sc->out);
     }
     return true;
 }
@@ -1517,10 +1517,6 @@ static void trim_idle(rs_server *s, srv_conn *sc)
     }
     if (sc->response.cap > IDLE_KEEP_BYTES)
         rs_buf_free(&sc->response);
-    if (sc->out.cap > IDLE_KEEP_BYTES) {
-        rs_buf_free(&sc->out);
-        rs_buf_init(&sc->out, RS_CONN_BATCH_BYTES);
-    }
 }
 
 static void *worker_main(void *arg)
@@ -1732,7 +1728,7 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
         sc->last_active = now;
         sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
         rs_buf_init(&sc->in, RS_PDU_MAX_FRAG_LENGTH);
-        rs_buf_init(&sc->out, RS_CONN_BATCH_BYTES); /* one PDU, or fragments sent together */
+        rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or gathered ones' headers */
         rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
         sc->next = s->conns;
         if (s->conns != NULL)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,6 +438,78 @@ rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t h
         if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
             return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
         return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+    }
+    return RS_OK;
+}
+
+/* Writes all of iov[0..n) (consumed as it goes) by the deadline: sendmsg() with MSG_NOSIGNAL, a
+ * peer that went away is an error here and never a SIGPIPE. */
+static rs_status send_iov(rs_conn *c, struct iovec *iov, size_t n, int64_t deadline, rs_error *err)
+{
+    while (n > 0) {
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (w >= 0) {
+            size_t done = (size_t)w;
+            while (n > 0 && done >= iov->iov_len) {
+                done -= iov->iov_len;
+                iov++;
+                n--;
+            }
+            if (n > 0) {
+                iov->iov_base = (uint8_t *)iov->iov_base + done;
+                iov->iov_len -= done;
+            }
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rs_status st = wait_fd(c->fd, POLLOUT, deadline, NULL);
+            if (st == RS_ERR_TIMEOUT)
+                return rs_error_set(err, st, "transport: sending to %s timed out", c->peer);
+            if (st != RS_OK)
+                return rs_error_set(err, st, "transport: waiting to send to %s failed", c->peer);
+            continue;
+        }
+        if (errno == EPIPE || errno == ECONNRESET)
+            return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
+        return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+    }
+    return RS_OK;
+}
+
+rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
+                                 int64_t deadline, size_t *sends, rs_error *err)
+{
+    *sends = 0;
+    while (!rs_pdu_fragmenter_done(f)) {
+        size_t at[RS_CONN_GATHER_FRAGMENTS], len[RS_CONN_GATHER_FRAGMENTS];
+        const uint8_t *stub[RS_CONN_GATHER_FRAGMENTS];
+        size_t stub_len[RS_CONN_GATHER_FRAGMENTS];
+        size_t k = 0;
+        rs_buf_reset(headers);
+        while (k < RS_CONN_GATHER_FRAGMENTS && !rs_pdu_fragmenter_done(f)) {
+            at[k] = headers->len;
+            rs_status st = rs_pdu_fragmenter_next_header(f, headers, &stub[k], &stub_len[k]);
+            if (st != RS_OK)
+                return rs_error_set(err, st, "transport: %s", rs_buf_error(headers));
+            len[k] = headers->len - at[k];
+            k++;
+        }
+        /* Pointers only now: `headers` may have moved while it grew. */
+        struct iovec iov[2 * RS_CONN_GATHER_FRAGMENTS];
+        size_t n = 0;
+        for (size_t i = 0; i < k; i++) {
+            iov[n++] = (struct iovec){.iov_base = headers->data + at[i], .iov_len = len[i]};
+            if (stub_len[i] > 0)
+                iov[n++] = (struct iovec){.iov_base = (void *)(uintptr_t)stub[i],
+                                          .iov_len = stub_len[i]};
+        }
+        rs_status st = send_iov(c, iov, n, deadline, err);
+        if (st != RS_OK)
+            return st;
+        (*sends)++;
     }
     return RS_OK;
 }

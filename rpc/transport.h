@@ -33,6 +33,7 @@
 
 #include "binding.h"
 #include "buf.h"
+#include "pdu.h"
 #include "status.h"
 
 #define RS_NS_PER_MS INT64_C(1000000)
@@ -40,10 +41,6 @@
 
 /* No deadline: wait as long as it takes. */
 #define RS_DEADLINE_NONE INT64_MAX
-
-/* The most bytes of fragments a client or server hands to one send(): a 64 KiB call goes out in
- * one system call rather than one per 4280-byte fragment. At least RS_PDU_MAX_FRAG_LENGTH. */
-#define RS_CONN_BATCH_BYTES (64 * 1024)
 
 typedef struct rs_conn rs_conn;
 typedef struct rs_listener rs_listener;
@@ -71,6 +68,17 @@ RS_MUST_CHECK rs_status rs_conn_send(rs_conn *c, const void *data, size_t len, i
 RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len,
                                           uint32_t hold_ms, const char *note, int64_t deadline,
                                           rs_error *err);
+
+/* Sends every fragment `f` has left, gathered: each fragment's header and body is encoded into
+ * `headers` (reset first; scratch the caller keeps) and written together with its slice of the
+ * stub data from where it is, up to RS_CONN_GATHER_FRAGMENTS fragments per sendmsg(), so that a
+ * 64 KiB call costs one system call and no copy of its stub. *sends counts the system calls that
+ * completed. It reports no PDU_SENT: it is for when nobody watches each fragment (tracing off,
+ * no injected delay); otherwise send them one by one with rs_conn_send_held(). Failures as
+ * rs_conn_send(), or the fragmenter's (RS_ERR_INVALID_ARG, the sentence on `headers`). */
+#define RS_CONN_GATHER_FRAGMENTS 32
+RS_MUST_CHECK rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
+                                               int64_t deadline, size_t *sends, rs_error *err);
 
 /* Reads one whole PDU into `out` (which is reset first): the 16-byte header, then the rest of its
  * frag_length. A frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before anything more
