@@ -1467,7 +1467,9 @@ static bool serve_once(rs_server *s, srv_conn *sc)
  * before lingering is read, so one of the two always sees the other). */
 static bool linger(rs_server *s, srv_conn *sc)
 {
-    if (rs_conn_buffered(sc->conn) > 0)
+    /* On one CPU the client has usually sent its next request before this worker runs again:
+     * then one recv() finds it, without a poll(). */
+    if (rs_conn_ready(sc->conn))
         return !atomic_load(&s->stop_requested);
     if (rs_trace_enabled())
         rs_trace_flush(); /* events held back go out before this worker waits */

@@ -624,6 +624,26 @@ size_t rs_conn_buffered(const rs_conn *c)
     return c->ahead_end - c->ahead_start;
 }
 
+bool rs_conn_ready(rs_conn *c)
+{
+    if (rs_conn_buffered(c) > 0)
+        return true;
+    if (c->ahead == NULL && (c->ahead = malloc(READ_AHEAD_SIZE)) == NULL)
+        return false; /* no memory now: the caller waits and the read reports it */
+    for (;;) {
+        ssize_t r = recv(c->fd, c->ahead, READ_AHEAD_SIZE, MSG_DONTWAIT);
+        if (r > 0) {
+            c->ahead_start = 0;
+            c->ahead_end = (size_t)r;
+            return true;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        /* End of stream and errors stay where the next read finds them: it reports them. */
+        return !(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+    }
+}
+
 rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err)
 {
     if (rs_conn_buffered(c) > 0)

@@ -28,6 +28,7 @@
 #ifndef RPCSCOPE_TRANSPORT_H
 #define RPCSCOPE_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,12 @@ RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu
  * ahead (up to 16 KiB per recv()), so a peer that sent two PDUs at once may leave the second
  * here, where poll() on rs_conn_fd() cannot see it. An event loop checks this before it waits. */
 size_t rs_conn_buffered(const rs_conn *c);
+
+/* True when rs_conn_recv_pdu() would not wait for its first byte: bytes are read ahead, or the
+ * socket has some now (read ahead here, without waiting), or the peer closed or broke the
+ * connection (which the read then reports). One recv() when nothing is buffered: cheaper than a
+ * poll() and a recv() when the next PDU is usually there already. */
+bool rs_conn_ready(rs_conn *c);
 
 /* Waits until the connection has bytes to read (or has closed) or the deadline passes:
  * RS_OK when readable (bytes already read ahead count), RS_ERR_TIMEOUT otherwise. */
