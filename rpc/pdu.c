@@ -226,6 +226,31 @@ static void zero_pdu(rs_pdu *pdu, uint8_t ptype)
     }
 }
 
+/* *dst = *src, copying of the union only the body the PTYPE selects (see zero_pdu()): the
+ * fragmenter and the reassembler copy a request or response template per call. */
+static void copy_pdu(rs_pdu *dst, const rs_pdu *src)
+{
+    dst->hdr = src->hdr;
+    dst->endian = src->endian;
+    dst->stub = src->stub;
+    dst->stub_len = src->stub_len;
+    dst->auth = src->auth;
+    switch (src->hdr.ptype) {
+    case RS_PTYPE_REQUEST:
+        dst->request = src->request;
+        break;
+    case RS_PTYPE_RESPONSE:
+        dst->response = src->response;
+        break;
+    case RS_PTYPE_FAULT:
+        dst->fault = src->fault;
+        break;
+    default:
+        *dst = *src;
+        break;
+    }
+}
+
 void rs_pdu_init(rs_pdu *pdu, uint8_t ptype, uint32_t call_id)
 {
     zero_pdu(pdu, ptype);
@@ -914,7 +939,7 @@ void rs_pdu_fragmenter_init(rs_pdu_fragmenter *f, const rs_pdu *pdu, rs_endian e
     f->offset = 0;
     f->fragments = 0;
     f->done = false;
-    f->pdu = *pdu;
+    copy_pdu(&f->pdu, pdu);
     f->endian = e;
     f->max_frag = max_frag;
     f->stub = pdu->stub;
@@ -1076,7 +1101,7 @@ rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool
             return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
                                "pdu: call %u: the first fragment has no PFC_FIRST_FRAG",
                                frag->hdr.call_id);
-        r->result = *frag;
+        copy_pdu(&r->result, frag);
         r->result.stub = NULL;
         r->result.stub_len = 0;
         memset(&r->result.auth, 0, sizeof r->result.auth);
