@@ -72,6 +72,7 @@ struct rs_client {
     _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
     rs_buf in;             /* the PDU just received */
+    rs_pdu_reassembler reasm; /* the response in progress, into the call's buffer (under lock) */
 
     /* The buffers of the last call, lent to the next (SPARE_KEEP_BYTES). A call takes them in
      * rs_client_call_begin(), before it holds the lock, so spare_taken says who has them: a
@@ -211,6 +212,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
     }
     rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or the headers of gathered ones */
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
+    rs_pdu_reassembler_init(&c->reasm, 0); /* lent each call's response buffer */
     rs_buf_init(&c->spare_request, REQUEST_STUB_MAX);
     rs_buf_init(&c->spare_response, 0);
     atomic_init(&c->spare_taken, false);
@@ -250,6 +252,7 @@ void rs_client_close(rs_client *c)
     rs_buf_free(&c->in);
     rs_buf_free(&c->spare_request);
     rs_buf_free(&c->spare_response);
+    rs_pdu_reassembler_free(&c->reasm);
     pthread_mutex_destroy(&c->handles_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -716,10 +719,13 @@ static void trace_begin(rs_client_call *call)
 rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs_interface *iface,
                                uint16_t opnum)
 {
-    memset(call, 0, sizeof *call);
+    /* Field by field rather than a memset of the whole call (2 KiB, most of it the NDR stream
+     * initialised below anyway): this runs for every call. */
     call->client = client;
     call->iface = iface;
     call->opnum = opnum;
+    call->fault = 0;
+    rs_error_clear(&call->error);
     call->spare = client != NULL && !atomic_exchange(&client->spare_taken, true);
     if (call->spare) {
         call->request = client->spare_request; /* moved: the client's copy rests meanwhile */
@@ -930,33 +936,29 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
         return st;
 
     /* The fragments are joined in the call's response buffer (the client's spare memory, when
-     * the call has it), which the reassembler owns until the response is whole. */
-    rs_pdu_reassembler r;
-    rs_pdu_reassembler_init(&r, c->options.max_stub);
-    r.stub = call->response;
-    r.stub.limit = c->options.max_stub;
+     * the call has it), which the client's reassembler holds until the response is whole, and
+     * which then changes owner without a copy. A failed call's buffer goes back too (its
+     * reassembly error with it, cleared when it is used again). */
+    rs_pdu_reassembler *r = &c->reasm;
+    rs_pdu_reassembler_reset(r);
+    r->stub = call->response;
+    r->stub.limit = c->options.max_stub;
+    rs_buf_reset(&r->stub);
     rs_buf_init(&call->response, 0);
-    st = receive_response(c, call, call_id, deadline, &r);
-    if (st != RS_OK) {
-        rs_pdu_reassembler_free(&r);
+    st = receive_response(c, call, call_id, deadline, r);
+    call->response = r->stub;
+    call->response.pos = 0;
+    rs_buf_init(&r->stub, 0);
+    if (st != RS_OK)
         return st;
-    }
-    rs_endian e = rs_pdu_reassembler_result(&r)->endian;
+    rs_endian e = rs_pdu_reassembler_result(r)->endian;
     if (rs_trace_enabled()) {
         char text[64];
-        snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", r.fragments,
-                 r.fragments == 1 ? "" : "s", r.stub.len);
-        emit_pdu(RS_TRACE_PDU_REASSEMBLED, &r.stub, RS_PTYPE_RESPONSE, call_id,
+        snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", r->fragments,
+                 r->fragments == 1 ? "" : "s", call->response.len);
+        emit_pdu(RS_TRACE_PDU_REASSEMBLED, &call->response, RS_PTYPE_RESPONSE, call_id,
                  (uint8_t)(RS_TRACE_FLAG_OUT | endian_flag(e)), NULL, text);
     }
-
-    /* The reassembled bytes change owner without a copy: the reassembler's buffer becomes the
-     * call's response, and the reassembler is left with nothing to free. */
-    rs_buf_free(&call->response);
-    call->response = r.stub;
-    call->response.pos = 0;
-    rs_buf_init(&r.stub, 0);
-    rs_pdu_reassembler_free(&r);
 
     rs_ndr_free(&call->ndr); /* the encoding stream, done with the request */
     rs_ndr_init_decode(&call->ndr, &call->response, e);
