@@ -1467,8 +1467,11 @@ static bool serve_once(rs_server *s, srv_conn *sc)
  * before lingering is read, so one of the two always sees the other). */
 static bool linger(rs_server *s, srv_conn *sc)
 {
+    if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
+        return false; /* others wait already: give way, even with a request at hand */
     /* On one CPU the client has usually sent its next request before this worker runs again:
-     * then one recv() finds it, without a poll(). */
+     * then one recv() finds it, without a poll(). (Read ahead, it makes the event loop queue
+     * the connection again at once if this worker gives way after all.) */
     if (rs_conn_ready(sc->conn))
         return !atomic_load(&s->stop_requested);
     if (rs_trace_enabled())
