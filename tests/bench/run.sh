@@ -245,6 +245,9 @@ for op in add echo64k; do
         valgrind --log-file="$dir/vgc.$op.$n.%p" "$build/rpcbench" "$tcp" $(op_args "$op") --calls "$n" \
             >/dev/null 2>&1
         stop "$spid"
+        # Emptied here, not only by the redirection below (which happens in the child, maybe after
+        # the loop below read the stopped server's "listening" line and used its port).
+        : >"$dir/server.out"
         valgrind --log-file="$dir/vgs.$op.$n.%p" "$build/conform_server" 'ncacn_ip_tcp:127.0.0.1[0]' \
             >"$dir/server.out" 2>/dev/null &
         vpid=$!
