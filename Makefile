@@ -41,7 +41,14 @@ OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-CFLAGS   += $(CSTD) $(WARN) $(OPT) -MMD -MP -Irpc
+# `make NOTRACE=1 TARGET` builds TARGET in build/notrace with the trace hook compiled out
+# (RS_TRACE_COMPILED_OUT, trace.h): `make bench` measures the hook compiled in but off against it.
+ifeq ($(NOTRACE),1)
+BUILD    := build/notrace
+DEFS     += -DRS_TRACE_COMPILED_OUT
+endif
+
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(DEFS) -MMD -MP -Irpc
 LDLIBS   += -lpthread
 
 ifneq ($(V),1)
@@ -151,7 +158,7 @@ $(EPMD): $(BUILD)/obj/rpc/epmd/main.o $(LIB)
 # $(call gen_objs,DIR/NAME.idl) and compiles with -I$(GEN_INC) -I$(call gen_dir,DIR/NAME.idl).
 
 GEN_INC    := $(BUILD)/include
-GEN_CFLAGS  = -std=c11 $(WARN) $(OPT) -MMD -MP -I$(GEN_INC)
+GEN_CFLAGS  = -std=c11 $(WARN) $(OPT) $(DEFS) -MMD -MP -I$(GEN_INC)
 
 # The IDL files whose stubs the build makes: the conformance interface, the lessons' interfaces,
 # the interfaces unit tests call through generated stubs, and the inputs of rpcidl's golden tests.
@@ -436,9 +443,13 @@ $(BUILD)/oncbench: $(BUILD)/obj/tests/bench/oncbench.o \
                    $(patsubst $(ONC_GEN)/%.c,$(BUILD)/obj/gen/tests/bench/%.o,$(filter %.c,$(ONC_FILES)))
 	$(call SAY,LD,$@)$(CC) $(LDFLAGS) $^ $(TIRPC_LIBS) -o $@
 
+# The hook compiled out: the same server and rpcbench, built again in build/notrace.
+NOTRACE_BUILD := $(BUILD_ROOT)/notrace
+
 .PHONY: bench
 bench: $(BENCH_PROGS) $(CONFORM_PROGS) $(RPCSCOPE)
-	$(Q)sh tests/bench/run.sh $(BUILD)
+	$(Q)$(MAKE) --no-print-directory NOTRACE=1 $(NOTRACE_BUILD)/conform_server $(NOTRACE_BUILD)/rpcbench
+	$(Q)sh tests/bench/run.sh $(BUILD) $(NOTRACE_BUILD)
 
 # ---- reliability: hostile input, load and faults --------------------------------------------------
 # Programs that tests/integration/reliability.sh runs against a real build/conform_server (and

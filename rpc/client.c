@@ -41,6 +41,11 @@
 /* A request's stub data must fit alloc_hint, a u32. */
 #define REQUEST_STUB_MAX ((size_t)UINT32_MAX)
 
+/* A client keeps one call's request and response buffers between calls (spare_*) up to this
+ * capacity each, so that a call of a size made before allocates nothing; a larger one's memory
+ * is freed when it ends. */
+#define SPARE_KEEP_BYTES (256 * 1024)
+
 /* One interface bound on the connection: its abstract syntax and the context id it got. */
 typedef struct bound_context {
     rs_syntax_id syntax;
@@ -67,6 +72,14 @@ struct rs_client {
     _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
     rs_buf in;             /* the PDU just received */
+    rs_pdu_reassembler reasm; /* the response in progress, into the call's buffer (under lock) */
+
+    /* The buffers of the last call, lent to the next (SPARE_KEEP_BYTES). A call takes them in
+     * rs_client_call_begin(), before it holds the lock, so spare_taken says who has them: a
+     * second thread's concurrent call allocates its own. */
+    atomic_bool spare_taken;
+    rs_buf spare_request;
+    rs_buf spare_response;
 
     /* The faults of the lesson's scenario (inject.h), read once when the client is opened;
      * count 0 without one. call_procedure is the procedure of the call in progress (under the
@@ -197,8 +210,12 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
         st = rs_error_set(err, RS_ERR_NOMEM, "client: cannot create a mutex");
         goto fail;
     }
-    rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH);
+    rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or the headers of gathered ones */
     rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
+    rs_pdu_reassembler_init(&c->reasm, 0); /* lent each call's response buffer */
+    rs_buf_init(&c->spare_request, REQUEST_STUB_MAX);
+    rs_buf_init(&c->spare_response, 0);
+    atomic_init(&c->spare_taken, false);
     atomic_init(&c->next_call_id, 1);
     *out = c;
     return RS_OK;
@@ -233,6 +250,9 @@ void rs_client_close(rs_client *c)
     pthread_mutex_unlock(&c->handles_lock);
     rs_buf_free(&c->out);
     rs_buf_free(&c->in);
+    rs_buf_free(&c->spare_request);
+    rs_buf_free(&c->spare_response);
+    rs_pdu_reassembler_free(&c->reasm);
     pthread_mutex_destroy(&c->handles_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -260,9 +280,12 @@ static int64_t deadline_in(int ms) { return rs_clock_ns() + (int64_t)ms * RS_NS_
 static uint16_t clamp_frag(uint16_t v) { return v < RS_CLIENT_MIN_FRAG ? RS_CLIENT_MIN_FRAG : v; }
 
 /* An idle connection has nothing to say: if it became readable, the server closed it (EOF, a
- * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(). */
+ * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(),
+ * after a look at the bytes the transport read ahead (an unasked PDU may already be there). */
 static bool connection_went_away(rs_conn *conn)
 {
+    if (rs_conn_buffered(conn) > 0)
+        return true;
     struct pollfd p = {.fd = rs_conn_fd(conn), .events = POLLIN};
     int n = poll(&p, 1, 0);
     return n > 0;
@@ -301,12 +324,29 @@ static rs_status send_out(rs_client *c, uint8_t ptype, int64_t deadline, const c
     return RS_OK;
 }
 
+/* What a receive waits for, in words: `waiting_for`, or "response to call N" when that is NULL
+ * -- written only when a sentence needs it, not on every call. */
+typedef struct waiting {
+    const char *waiting_for;
+    uint32_t call_id;
+    char text[64];
+} waiting;
+
+static const char *waiting_text(waiting *w)
+{
+    if (w->waiting_for != NULL)
+        return w->waiting_for;
+    snprintf(w->text, sizeof w->text, "response to call %u", w->call_id);
+    return w->text;
+}
+
 /* Receives one PDU into c->in and decodes it. Every failure drops the connection. */
 static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int timeout_ms,
-                             const char *waiting_for, rs_pdu *pdu, rs_error *err)
+                             waiting *w, rs_pdu *pdu, rs_error *err)
 {
     rs_error terr = {0};
     rs_status st = rs_conn_recv_pdu(c->conn, &c->in, max_pdu, deadline, &terr);
+    const char *waiting_for = st != RS_OK ? waiting_text(w) : NULL;
     if (st != RS_OK) {
         drop_connection(c);
         if (st == RS_ERR_TIMEOUT)
@@ -325,7 +365,7 @@ static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int
     if (st != RS_OK) {
         drop_connection(c);
         return rs_error_set(err, RS_ERR_PROTOCOL, "client: the %s does not decode: %s",
-                            waiting_for, rs_buf_error(&view));
+                            waiting_text(w), rs_buf_error(&view));
     }
     return RS_OK;
 }
@@ -514,9 +554,10 @@ static rs_status negotiate(rs_client *c, uint8_t ptype, const rs_interface *ifac
     /* C706: every implementation receives fragments of 1432 bytes before any negotiation. */
     size_t max_pdu = c->options.max_frag > RS_PDU_MUST_RECV_FRAG_SIZE ? c->options.max_frag
                                                                       : RS_PDU_MUST_RECV_FRAG_SIZE;
-    char waiting[64];
-    snprintf(waiting, sizeof waiting, "answer to the %s", name);
-    st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, waiting, &pdu, err);
+    char answer[64];
+    snprintf(answer, sizeof answer, "answer to the %s", name);
+    waiting w = {.waiting_for = answer};
+    st = receive_pdu(c, max_pdu, deadline, c->options.connect_timeout_ms, &w, &pdu, err);
     if (st != RS_OK)
         return st;
     if (rs_trace_enabled())
@@ -678,12 +719,21 @@ static void trace_begin(rs_client_call *call)
 rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs_interface *iface,
                                uint16_t opnum)
 {
-    memset(call, 0, sizeof *call);
+    /* Field by field rather than a memset of the whole call (2 KiB, most of it the NDR stream
+     * initialised below anyway): this runs for every call. */
     call->client = client;
     call->iface = iface;
     call->opnum = opnum;
-    rs_buf_init(&call->request, REQUEST_STUB_MAX);
-    rs_buf_init(&call->response, 0);
+    call->fault = 0;
+    rs_error_clear(&call->error);
+    call->spare = client != NULL && !atomic_exchange(&client->spare_taken, true);
+    if (call->spare) {
+        call->request = client->spare_request; /* moved: the client's copy rests meanwhile */
+        call->response = client->spare_response;
+    } else {
+        rs_buf_init(&call->request, REQUEST_STUB_MAX);
+        rs_buf_init(&call->response, 0);
+    }
     rs_ndr_init_encode(&call->ndr, &call->request, client != NULL ? client->options.endian : RS_LE);
     call->call_id = client != NULL ? take_call_id(client) : 0;
     if (rs_trace_enabled())
@@ -697,8 +747,12 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     return RS_OK;
 }
 
-/* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the fragments
- * that went. */
+/* Sends the request for `opnum` in fragments of the negotiated size. *sent counts the sends that
+ * went. The fragments go out gathered (rs_conn_send_fragments(): one system call for up to 32, no
+ * copy of the stub) unless each must be seen on its own: the trace reports every fragment as it
+ * is built and sent (a step gate may hold it), and an injected delay holds each one. A send that
+ * fails therefore delivered no whole request: the server, which runs a call only once its last
+ * fragment arrived, cannot have run it. */
 static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_id,
                               uint16_t p_cont_id, uint16_t opnum, int64_t deadline, size_t *sent)
 {
@@ -715,6 +769,20 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &req, c->options.endian, c->max_xmit_frag);
     *sent = 0;
+    if (!rs_trace_enabled() && rs_inject_match(&c->inject, RS_INJECT_DELAY, RS_PTYPE_REQUEST,
+                                               c->call_procedure) == NULL) {
+        rs_error terr = {0};
+        rs_status st = rs_conn_send_fragments(c->conn, &f, &c->out, deadline, sent, &terr);
+        if (st == RS_ERR_INVALID_ARG)
+            return rs_error_set(&call->error, st, "client: cannot build the request: %s",
+                                rs_buf_error(&c->out));
+        if (st != RS_OK) {
+            drop_connection(c);
+            return rs_error_set(&call->error, st, "client: sending the request failed: %s",
+                                terr.message);
+        }
+        return RS_OK;
+    }
     while (!rs_pdu_fragmenter_done(&f)) {
         rs_buf_reset(&c->out);
         rs_status st = rs_pdu_fragmenter_next(&f, &c->out);
@@ -737,12 +805,11 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
                                   int64_t deadline, rs_pdu_reassembler *r)
 {
     rs_error *err = &call->error;
-    char waiting[64];
-    snprintf(waiting, sizeof waiting, "response to call %u", call_id);
+    waiting w = {.call_id = call_id};
     rs_pdu pdu;
     for (;;) {
         rs_status st = receive_pdu(c, c->max_recv_frag, deadline, c->options.call_timeout_ms,
-                                   waiting, &pdu, err);
+                                   &w, &pdu, err);
         if (st != RS_OK)
             return st;
         uint8_t ptype = pdu.hdr.ptype;
@@ -751,13 +818,13 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
             return rs_error_set(err, RS_ERR_PROTOCOL,
                                 "client: the server sent shutdown instead of the %s: it is "
                                 "closing the association",
-                                waiting);
+                                waiting_text(&w));
         }
         if (pdu.hdr.call_id != call_id) {
             drop_connection(c);
             return rs_error_set(err, RS_ERR_PROTOCOL,
                                 "client: a %s for call %u arrived while waiting for the %s",
-                                rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting);
+                                rs_pdu_type_name(ptype), pdu.hdr.call_id, waiting_text(&w));
         }
         if (ptype == RS_PTYPE_FAULT) {
             if (rs_trace_enabled()) {
@@ -771,13 +838,13 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
         if (ptype != RS_PTYPE_RESPONSE) {
             drop_connection(c);
             return rs_error_set(err, RS_ERR_PROTOCOL, "client: a %s arrived instead of the %s",
-                                rs_pdu_type_name(ptype), waiting);
+                                rs_pdu_type_name(ptype), waiting_text(&w));
         }
         bool complete;
         st = rs_pdu_reassembler_add(r, &pdu, &complete);
         if (st != RS_OK) {
             drop_connection(c); /* the rest of the response would follow */
-            return rs_error_set(err, st, "client: the %s: %s", waiting,
+            return rs_error_set(err, st, "client: the %s: %s", waiting_text(&w),
                                 rs_pdu_reassembler_error(r));
         }
         if (complete)
@@ -868,32 +935,32 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     if (st != RS_OK)
         return st;
 
-    rs_pdu_reassembler r;
-    rs_pdu_reassembler_init(&r, c->options.max_stub);
-    st = receive_response(c, call, call_id, deadline, &r);
-    if (st != RS_OK) {
-        rs_pdu_reassembler_free(&r);
+    /* The fragments are joined in the call's response buffer (the client's spare memory, when
+     * the call has it), which the client's reassembler holds until the response is whole, and
+     * which then changes owner without a copy. A failed call's buffer goes back too (its
+     * reassembly error with it, cleared when it is used again). */
+    rs_pdu_reassembler *r = &c->reasm;
+    rs_pdu_reassembler_reset(r);
+    r->stub = call->response;
+    r->stub.limit = c->options.max_stub;
+    rs_buf_reset(&r->stub);
+    rs_buf_init(&call->response, 0);
+    st = receive_response(c, call, call_id, deadline, r);
+    call->response = r->stub;
+    call->response.pos = 0;
+    rs_buf_init(&r->stub, 0);
+    if (st != RS_OK)
         return st;
-    }
-    rs_endian e = rs_pdu_reassembler_result(&r)->endian;
+    rs_endian e = rs_pdu_reassembler_result(r)->endian;
     if (rs_trace_enabled()) {
         char text[64];
-        snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", r.fragments,
-                 r.fragments == 1 ? "" : "s", r.stub.len);
-        emit_pdu(RS_TRACE_PDU_REASSEMBLED, &r.stub, RS_PTYPE_RESPONSE, call_id,
+        snprintf(text, sizeof text, "%zu fragment%s, %zu bytes", r->fragments,
+                 r->fragments == 1 ? "" : "s", call->response.len);
+        emit_pdu(RS_TRACE_PDU_REASSEMBLED, &call->response, RS_PTYPE_RESPONSE, call_id,
                  (uint8_t)(RS_TRACE_FLAG_OUT | endian_flag(e)), NULL, text);
     }
 
-    /* The reassembled bytes change owner without a copy: the reassembler's buffer becomes the
-     * call's response, and the reassembler is left with nothing to free. */
-    rs_buf_free(&call->response);
-    call->response = r.stub;
-    call->response.pos = 0;
-    rs_buf_init(&r.stub, 0);
-    rs_pdu_reassembler_free(&r);
-
     rs_ndr_free(&call->ndr); /* the encoding stream, done with the request */
-    rs_buf_free(&call->request);
     rs_ndr_init_decode(&call->ndr, &call->response, e);
     rs_ndr_set_separate_blocks(&call->ndr); /* [out] data becomes the caller's (client.h) */
     if (rs_trace_enabled())
@@ -938,6 +1005,20 @@ static void trace_end(const rs_client_call *call, rs_status st)
     emit_text(RS_TRACE_CALL_END, text);
 }
 
+/* A call's buffer becomes the client's spare again, emptied, with its limit restored; memory
+ * beyond SPARE_KEEP_BYTES is freed rather than kept. */
+static void keep_spare(rs_buf *spare, rs_buf *used, size_t limit)
+{
+    if (used->readonly || used->cap > SPARE_KEEP_BYTES) {
+        rs_buf_free(used);
+        rs_buf_init(used, limit);
+    }
+    rs_buf_reset(used);
+    used->limit = limit;
+    *spare = *used;
+    rs_buf_init(used, 0);
+}
+
 rs_status rs_client_call_end(rs_client_call *call, rs_status st)
 {
     bool decoding = call->ndr.dir == RS_NDR_DECODE;
@@ -979,8 +1060,16 @@ rs_status rs_client_call_end(rs_client_call *call, rs_status st)
     last_error.status = st;
 
     rs_ndr_free(&call->ndr);
-    rs_buf_free(&call->request);
-    rs_buf_free(&call->response);
+    if (call->spare) {
+        rs_client *c = call->client;
+        keep_spare(&c->spare_request, &call->request, REQUEST_STUB_MAX);
+        keep_spare(&c->spare_response, &call->response, 0);
+        call->spare = false;
+        atomic_store(&c->spare_taken, false);
+    } else {
+        rs_buf_free(&call->request);
+        rs_buf_free(&call->response);
+    }
     if (st != RS_OK && error_handler != NULL)
         error_handler(&last_error, last_fault, error_handler_ctx);
     return st;

@@ -157,6 +157,9 @@ typedef struct rs_client_call {
     rs_ndr ndr;         /* encodes `request`; after invoke, decodes `response` */
     uint32_t fault;     /* the status of a fault PDU, 0 if none came */
     rs_error error;     /* the first failure of this call */
+    bool spare;         /* request and response are the client's kept memory, given back by
+                           rs_client_call_end(): a call allocates nothing a previous call of
+                           its size allocated */
 } rs_client_call;
 
 /* Starts a call: `ndr` is ready to marshal the [in] parameters in the client's byte order.

@@ -200,9 +200,60 @@ static size_t pad4(size_t offset)
 
 /* ---- the common header ----------------------------------------------------------------------- */
 
+/* The body a PTYPE selects in the union is all that is zeroed of it, with everything outside
+ * it: a request or response is a few bytes, but the union is 3 KiB (a bind's 16 contexts of 9
+ * syntaxes), and this runs for every PDU a call sends and receives. */
+static void zero_pdu(rs_pdu *pdu, uint8_t ptype)
+{
+    pdu->hdr = (rs_pdu_header){0};
+    pdu->endian = RS_LE;
+    pdu->stub = NULL;
+    pdu->stub_len = 0;
+    pdu->auth = (rs_pdu_auth){0};
+    switch (ptype) {
+    case RS_PTYPE_REQUEST:
+        pdu->request = (rs_pdu_request){0};
+        break;
+    case RS_PTYPE_RESPONSE:
+        pdu->response = (rs_pdu_response){0};
+        break;
+    case RS_PTYPE_FAULT:
+        pdu->fault = (rs_pdu_fault){0};
+        break;
+    default:
+        memset(&pdu->bind, 0, sizeof *pdu - offsetof(rs_pdu, bind));
+        break;
+    }
+}
+
+/* *dst = *src, copying of the union only the body the PTYPE selects (see zero_pdu()): the
+ * fragmenter and the reassembler copy a request or response template per call. */
+static void copy_pdu(rs_pdu *dst, const rs_pdu *src)
+{
+    dst->hdr = src->hdr;
+    dst->endian = src->endian;
+    dst->stub = src->stub;
+    dst->stub_len = src->stub_len;
+    dst->auth = src->auth;
+    switch (src->hdr.ptype) {
+    case RS_PTYPE_REQUEST:
+        dst->request = src->request;
+        break;
+    case RS_PTYPE_RESPONSE:
+        dst->response = src->response;
+        break;
+    case RS_PTYPE_FAULT:
+        dst->fault = src->fault;
+        break;
+    default:
+        *dst = *src;
+        break;
+    }
+}
+
 void rs_pdu_init(rs_pdu *pdu, uint8_t ptype, uint32_t call_id)
 {
-    memset(pdu, 0, sizeof *pdu);
+    zero_pdu(pdu, ptype);
     pdu->hdr.rpc_vers = RS_PDU_VERSION;
     pdu->hdr.rpc_vers_minor = 0;
     pdu->hdr.ptype = ptype;
@@ -545,11 +596,17 @@ static void decode_tail(reader *r, rs_pdu *pdu)
 rs_status rs_pdu_decode(rs_buf *in, rs_pdu *pdu)
 {
     /* The header is filled as far as its bytes can be read before it is judged: whoever answers
-     * a bad PDU (with a bind_nak or a fault) needs its call_id. */
-    memset(pdu, 0, sizeof *pdu);
+     * a bad PDU (with a bind_nak or a fault) needs its call_id. The body its PTYPE selects is
+     * zeroed once that is known (zero_pdu()); everything, when the header cannot be read. */
     rs_pdu_header *h = &pdu->hdr;
     size_t avail = rs_buf_remaining(in);
     bool known_order;
+    if (avail >= RS_PDU_HEADER_SIZE) {
+        uint8_t ptype = in->data[in->pos + 2]; /* the common header's PTYPE (pdu.h draws it) */
+        zero_pdu(pdu, ptype);
+    } else {
+        memset(pdu, 0, sizeof *pdu);
+    }
     rs_status st = read_header(in, h, &pdu->endian, &known_order);
     if (st == RS_OK)
         st = check_framing(in, h, known_order, RS_PDU_MAX_FRAG_LENGTH);
@@ -778,12 +835,15 @@ static void encode_bind_nak(writer *w, const rs_pdu_bind_nak *b)
     put_bytes(w, b->extra, b->extra_len);
 }
 
-rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
+/* rs_pdu_encode(), or without the stub data's bytes (`with_stub` false: frag_length still counts
+ * them) for a fragmenter whose caller gathers the stub from where it is. */
+static rs_status encode(const rs_pdu *pdu, rs_endian e, rs_buf *out, bool with_stub)
 {
     size_t size = 0;
     rs_status st = encoded_size(pdu, out, &size);
+    size_t skipped = with_stub || !carries_stub(pdu->hdr.ptype) ? 0 : pdu->stub_len;
     if (st == RS_OK)
-        st = rs_buf_reserve(out, size);
+        st = rs_buf_reserve(out, size - skipped);
     if (st != RS_OK)
         return st;
 
@@ -841,7 +901,7 @@ rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
     default: /* shutdown, co_cancel, orphaned */
         break;
     }
-    if (carries_stub(h->ptype))
+    if (carries_stub(h->ptype) && with_stub)
         put_bytes(&w, pdu->stub, pdu->stub_len);
 
     const rs_pdu_auth *a = &pdu->auth;
@@ -855,29 +915,58 @@ rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
         put_bytes(&w, a->auth_value, a->auth_value_length);
     }
 
-    if (w.st == RS_OK && out->len - start != size)
+    if (w.st == RS_OK && out->len - start + skipped != size)
         w.st =
             rs_buf_fail(out, RS_ERR_INVALID_ARG,
                         "pdu: internal error: %zu bytes written for a computed frag_length of %zu",
-                        out->len - start, size);
+                        out->len - start + skipped, size);
     if (w.st != RS_OK)
         out->len = start; /* a failure appends nothing */
     return w.st;
+}
+
+rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out)
+{
+    return encode(pdu, e, out, true);
 }
 
 /* ---- fragmentation --------------------------------------------------------------------------- */
 
 void rs_pdu_fragmenter_init(rs_pdu_fragmenter *f, const rs_pdu *pdu, rs_endian e, uint16_t max_frag)
 {
-    memset(f, 0, sizeof *f);
-    f->pdu = *pdu;
+    /* Field by field, not memset and copy: the template is 3 KiB (a bind's context arrays), and
+     * this runs for every call. */
+    f->offset = 0;
+    f->fragments = 0;
+    f->done = false;
+    copy_pdu(&f->pdu, pdu);
     f->endian = e;
     f->max_frag = max_frag;
     f->stub = pdu->stub;
     f->stub_len = pdu->stub_len;
 }
 
+static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub);
+
 rs_status rs_pdu_fragmenter_next(rs_pdu_fragmenter *f, rs_buf *out)
+{
+    return next_fragment(f, out, true);
+}
+
+rs_status rs_pdu_fragmenter_next_header(rs_pdu_fragmenter *f, rs_buf *out, const uint8_t **stub,
+                                        size_t *stub_len)
+{
+    *stub = NULL;
+    *stub_len = 0;
+    rs_status st = next_fragment(f, out, false);
+    if (st == RS_OK) {
+        *stub = f->pdu.stub;
+        *stub_len = f->pdu.stub_len;
+    }
+    return st;
+}
+
+static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub)
 {
     rs_pdu *t = &f->pdu;
     size_t overhead;
@@ -925,7 +1014,7 @@ rs_status rs_pdu_fragmenter_next(rs_pdu_fragmenter *f, rs_buf *out)
     t->stub = f->stub_len > 0 ? f->stub + f->offset : f->stub; /* never NULL + 0 */
     t->stub_len = chunk;
 
-    rs_status st = rs_pdu_encode(t, f->endian, out);
+    rs_status st = encode(t, f->endian, out, with_stub);
     if (st != RS_OK)
         return st;
     f->offset += chunk;
@@ -1012,7 +1101,7 @@ rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool
             return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
                                "pdu: call %u: the first fragment has no PFC_FIRST_FRAG",
                                frag->hdr.call_id);
-        r->result = *frag;
+        copy_pdu(&r->result, frag);
         r->result.stub = NULL;
         r->result.stub_len = 0;
         memset(&r->result.auth, 0, sizeof r->result.auth);
@@ -1063,8 +1152,9 @@ const rs_pdu *rs_pdu_reassembler_result(const rs_pdu_reassembler *r)
 
 void rs_pdu_reassembler_reset(rs_pdu_reassembler *r)
 {
+    /* `result` is not cleared: it is read only once complete, and the first fragment of the next
+     * call overwrites it whole. (It is 3 KiB, and this runs for every call.) */
     rs_buf_reset(&r->stub);
-    memset(&r->result, 0, sizeof r->result);
     r->fragments = 0;
     r->complete = false;
 }

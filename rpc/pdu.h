@@ -370,8 +370,9 @@ typedef struct rs_pdu {
 
 /* ---- one PDU --------------------------------------------------------------------------------- */
 
-/* Zeroes *pdu and sets rpc_vers 5.0, the PTYPE, pfc_flags FIRST_FRAG | LAST_FRAG and the call id:
- * a whole PDU, ready for its body fields. */
+/* Zeroes *pdu -- the header, stub, auth and the body the PTYPE selects in the union (a request's
+ * few bytes are not worth clearing a bind's 3 KiB for) -- and sets rpc_vers 5.0, the PTYPE,
+ * pfc_flags FIRST_FRAG | LAST_FRAG and the call id: a whole PDU, ready for its body fields. */
 void rs_pdu_init(rs_pdu *pdu, uint8_t ptype, uint32_t call_id);
 
 /* Reads frag_length from the 16-byte common header at in's cursor, without consuming anything,
@@ -382,9 +383,9 @@ void rs_pdu_init(rs_pdu *pdu, uint8_t ptype, uint32_t call_id);
 RS_MUST_CHECK rs_status rs_pdu_peek_length(rs_buf *in, size_t max_frag, size_t *frag_length);
 
 /* Decodes the bytes from in's cursor to its end, which must be exactly one PDU, into *pdu
- * (zeroed first) and moves the cursor to the end. Validates: rpc_vers 5 and minor 0 or 1
- * (RS_ERR_VERSION); drep little- or big-endian, ASCII, IEEE (RS_ERR_UNSUPPORTED_DREP); a
- * connection-oriented PTYPE (RS_ERR_PROTOCOL; rts is RS_ERR_UNSUPPORTED); frag_length equal to
+ * (zeroed first, as rs_pdu_init() zeroes it) and moves the cursor to the end. Validates:
+ * rpc_vers 5 and minor 0 or 1 (RS_ERR_VERSION); drep little- or big-endian, ASCII, IEEE
+ * (RS_ERR_UNSUPPORTED_DREP); a connection-oriented PTYPE (RS_ERR_PROTOCOL; rts is RS_ERR_UNSUPPORTED); frag_length equal to
  * the bytes given (RS_ERR_TRUNCATED if more were announced, RS_ERR_PROTOCOL if fewer); the auth
  * verifier inside the PDU, 4-byte aligned, its padding inside the body, only on PTYPEs that carry
  * one; every count and length against the bytes present; no bytes left over after a body.
@@ -447,6 +448,13 @@ void rs_pdu_fragmenter_init(rs_pdu_fragmenter *f, const rs_pdu *pdu, rs_endian e
  * response, has an auth verifier or more than UINT32_MAX stub bytes, if max_frag leaves no room
  * for 8 stub bytes, or if all fragments were already produced. */
 RS_MUST_CHECK rs_status rs_pdu_fragmenter_next(rs_pdu_fragmenter *f, rs_buf *out);
+
+/* The same, without copying the stub data: appends the next fragment's header and body only,
+ * and points *stub at the *stub_len bytes of the template's stub data that follow them on the
+ * wire (frag_length counts them). For a sender that gathers the two from where they are
+ * (writev, rs_conn_send_fragments()). */
+RS_MUST_CHECK rs_status rs_pdu_fragmenter_next_header(rs_pdu_fragmenter *f, rs_buf *out,
+                                                      const uint8_t **stub, size_t *stub_len);
 
 static inline bool rs_pdu_fragmenter_done(const rs_pdu_fragmenter *f)
 {

@@ -41,7 +41,7 @@
 #include "trace.h"
 #include "transport.h"
 
-#define DEFAULT_WORKERS 8
+#define DEFAULT_WORKERS 32
 #define DEFAULT_MAX_CONNECTIONS 1024
 #define DEFAULT_IDLE_TIMEOUT_MS 120000
 #define DEFAULT_IO_TIMEOUT_MS 30000
@@ -56,9 +56,17 @@
  * the loop would spin on a listener that stays readable. */
 #define ACCEPT_PAUSE_MS 100
 
-/* A connection's reassembly buffer is kept between calls up to this size, freed beyond: a single
- * 4 MiB call must not make an idle connection hold 4 MiB. */
-#define REASSEMBLY_KEEP_BYTES (64 * 1024)
+/* After answering, a worker keeps its connection this long waiting for the client's next PDU
+ * (linger()), so that a client making call after call is served without a trip through the event
+ * loop: no self-pipe write, no loop wake-up, no hand-over between threads per call. It gives the
+ * connection back sooner when other connections wait for a worker. */
+#define LINGER_MS 20
+
+/* A connection's reassembly and response buffers are kept between calls, so that a call of a
+ * size made before allocates nothing; when the connection goes idle (back to the event loop)
+ * each is freed beyond this size: a single 4 MiB call must not make an idle connection hold
+ * 4 MiB. */
+#define IDLE_KEEP_BYTES (64 * 1024)
 
 /* [MS-RPCE] 3.3.1.5.3: a transfer syntax 6cb71c2c-9812-4540-XXXX-XXXXXXXXXXXX version 1.0 in a
  * bind is not a transfer syntax but bind time feature negotiation; its last 8 bytes are the
@@ -109,6 +117,7 @@ typedef struct rs_server_conn {
 
     rs_buf in;  /* the PDU just received */
     rs_buf out; /* the PDU being sent */
+    rs_buf response; /* the last call's response stub memory, lent to the next call */
     rs_pdu_reassembler reasm;
     const char *call_procedure; /* the call being answered, for a fault's `on`; NULL outside */
 } srv_conn;
@@ -141,6 +150,15 @@ struct rs_server {
     bool ran;
 
     srv_conn *queue_head, *queue_tail; /* readable connections for the workers */
+    /* How many wait in the queue, how many workers wait for it, how many linger (each holding a
+     * connection), and how many lingering workers are asked to give theirs back. Changed under
+     * `lock` (lingering and yields_wanted also without it), read without it: atomics, so that a
+     * worker's linger takes no lock per call. */
+    atomic_size_t queue_len;
+    atomic_uint idle_workers;
+    atomic_uint lingering;
+    atomic_uint yields_wanted;
+    int nudge[2];                      /* a lingering worker polls nudge[0]: work waits */
     srv_conn *handed_back;             /* connections the workers are done with */
     bool stopping;                     /* workers drain the queue, then exit */
     uint32_t next_assoc_group;
@@ -218,6 +236,7 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
     if (s == NULL)
         return RS_ERR_NOMEM;
     s->wake[0] = s->wake[1] = -1;
+    s->nudge[0] = s->nudge[1] = -1;
     rs_status st = complete_options(options, &s->options);
     if (st != RS_OK)
         goto fail;
@@ -232,9 +251,18 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
         st = RS_ERR_IO;
         goto fail;
     }
+    if (pipe(s->nudge) != 0) {
+        s->nudge[0] = s->nudge[1] = -1;
+        st = RS_ERR_IO;
+        goto fail;
+    }
     st = set_pipe_flags(s->wake[0]);
     if (st == RS_OK)
         st = set_pipe_flags(s->wake[1]);
+    if (st == RS_OK)
+        st = set_pipe_flags(s->nudge[0]);
+    if (st == RS_OK)
+        st = set_pipe_flags(s->nudge[1]);
     if (st != RS_OK)
         goto fail;
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
@@ -261,6 +289,10 @@ fail:
         close(s->wake[0]);
         close(s->wake[1]);
     }
+    if (s->nudge[0] >= 0) {
+        close(s->nudge[0]);
+        close(s->nudge[1]);
+    }
     free(s);
     return st;
 }
@@ -284,6 +316,8 @@ void rs_server_destroy(rs_server *s)
     free(s->ifaces);
     close(s->wake[0]);
     close(s->wake[1]);
+    close(s->nudge[0]);
+    close(s->nudge[1]);
     free(s->buckets); /* empty: every handle went with its connection */
     pthread_mutex_destroy(&s->handles_lock);
     pthread_cond_destroy(&s->work);
@@ -1123,7 +1157,9 @@ static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_no
     }
 }
 
-/* The response's stub data in fragments of the negotiated size, each sent as it is built. */
+/* The response's stub data in fragments of the negotiated size: gathered, without a copy of the
+ * stub (rs_conn_send_fragments()), unless the trace or an injected delay must see each one alone
+ * (as the client's requests, client.c). */
 static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call,
                           uint16_t p_cont_id)
 {
@@ -1134,6 +1170,13 @@ static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call
     tmpl.stub_len = call->response.len;
     rs_pdu_fragmenter f;
     rs_pdu_fragmenter_init(&f, &tmpl, RS_LE, sc->max_xmit_frag);
+    if (!rs_trace_enabled() && rs_inject_match(&s->inject, RS_INJECT_DELAY, RS_PTYPE_RESPONSE,
+                                               sc->call_procedure) == NULL) {
+        rs_error err = {0};
+        size_t sends;
+        return rs_conn_send_fragments(sc->conn, &f, &sc->out, io_deadline(s), &sends, &err) ==
+               RS_OK;
+    }
     while (!rs_pdu_fragmenter_done(&f)) {
         rs_buf_reset(&sc->out);
         if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)
@@ -1223,7 +1266,9 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     call.call_id = call_id;
     rs_buf_view(&call.request, req->stub, req->stub_len);
     rs_ndr_init_decode(&call.in, &call.request, req->endian);
-    rs_buf_init(&call.response, RESPONSE_STUB_MAX);
+    call.response = sc->response; /* the connection's memory, given back below */
+    rs_buf_reset(&call.response);
+    call.response.limit = RESPONSE_STUB_MAX;
     rs_ndr_init_encode(&call.out, &call.response, RS_LE);
     if (rs_trace_enabled()) {
         rs_ndr_set_observer(&call.in, observe_request, NULL);
@@ -1254,7 +1299,7 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     }
     rs_ndr_free(&call.in); /* the [in] parameters, all at once */
     rs_ndr_free(&call.out);
-    rs_buf_free(&call.response);
+    sc->response = call.response;
     return ok;
 }
 
@@ -1293,15 +1338,12 @@ static bool dispatch(rs_server *s, srv_conn *sc, const rs_pdu *req)
     return ok;
 }
 
-/* Forgets the reassembled call, keeping a small buffer for the next one. */
+/* Forgets the reassembled call, keeping its memory for the next one (trim_idle() frees it when
+ * the connection goes idle). */
 static void finish_request(rs_server *s, srv_conn *sc)
 {
-    if (sc->reasm.stub.cap > REASSEMBLY_KEEP_BYTES) {
-        rs_pdu_reassembler_free(&sc->reasm);
-        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
-    } else {
-        rs_pdu_reassembler_reset(&sc->reasm);
-    }
+    (void)s;
+    rs_pdu_reassembler_reset(&sc->reasm);
 }
 
 /* A request's first fragment arrived: read the rest, then dispatch. Beyond max_stub the rest is
@@ -1415,24 +1457,99 @@ static bool serve_once(rs_server *s, srv_conn *sc)
 
 /* ---- workers --------------------------------------------------------------------------------- */
 
+/* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
+ * has arrived, and this worker serves it. False: give the connection back to the event loop --
+ * the client was quiet, the server stops, or other connections wait for a worker. Fairness: an
+ * enqueue that finds more connections waiting than idle workers asks one lingering worker per
+ * connection to yield (yields_wanted) and wakes them with a nudge; the first to claim the
+ * request gives its connection back, the others linger on. Lock-free on the way (atomics in
+ * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
+ * before lingering is read, so one of the two always sees the other). */
+static bool linger(rs_server *s, srv_conn *sc)
+{
+    if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
+        return false; /* others wait already: give way, even with a request at hand */
+    /* On one CPU the client has usually sent its next request before this worker runs again:
+     * then one recv() finds it, without a poll(). (Read ahead, it makes the event loop queue
+     * the connection again at once if this worker gives way after all.) */
+    if (rs_conn_ready(sc->conn))
+        return !atomic_load(&s->stop_requested);
+    if (rs_trace_enabled())
+        rs_trace_flush(); /* events held back go out before this worker waits */
+    atomic_fetch_add(&s->lingering, 1);
+    bool ready = false;
+    int64_t until = rs_clock_ns() + LINGER_MS * RS_NS_PER_MS;
+    /* Others wait already: no linger at all. */
+    bool others_wait = atomic_load(&s->queue_len) > atomic_load(&s->idle_workers);
+    while (!others_wait) {
+        int64_t left = until - rs_clock_ns();
+        if (left <= 0)
+            break;
+        struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
+                              {.fd = s->nudge[0], .events = POLLIN}};
+        int n = poll(p, 2, (int)((left + RS_NS_PER_MS - 1) / RS_NS_PER_MS));
+        if (n > 0 && p[0].revents != 0) {
+            ready = true;
+            break;
+        }
+        if (n > 0 && p[1].revents != 0) {
+            char buf[64];
+            while (read(s->nudge[0], buf, sizeof buf) > 0)
+                ;
+            unsigned want = atomic_load(&s->yields_wanted);
+            while (want > 0 && !atomic_compare_exchange_weak(&s->yields_wanted, &want, want - 1))
+                ;
+            if (want > 0) {
+                if (want > 1) { /* more are wanted: pass the nudge this worker drained on */
+                    char byte = 1;
+                    ssize_t w = write(s->nudge[1], &byte, 1);
+                    (void)w;
+                }
+                break; /* this worker's turn to give its connection back */
+            }
+        }
+    }
+    atomic_fetch_sub(&s->lingering, 1);
+    return ready && !atomic_load(&s->stop_requested);
+}
+
+/* Frees what a connection going back to the event loop keeps beyond IDLE_KEEP_BYTES. */
+static void trim_idle(rs_server *s, srv_conn *sc)
+{
+    if (sc->reasm.stub.cap > IDLE_KEEP_BYTES) {
+        rs_pdu_reassembler_free(&sc->reasm);
+        rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
+    }
+    if (sc->response.cap > IDLE_KEEP_BYTES)
+        rs_buf_free(&sc->response);
+}
+
 static void *worker_main(void *arg)
 {
     rs_server *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->lock);
+        atomic_fetch_add(&s->idle_workers, 1);
         while (s->queue_head == NULL && !s->stopping)
             pthread_cond_wait(&s->work, &s->lock);
+        atomic_fetch_sub(&s->idle_workers, 1);
         srv_conn *sc = s->queue_head;
         if (sc == NULL) { /* stopping, and the queue is drained */
             pthread_mutex_unlock(&s->lock);
             return NULL;
         }
         s->queue_head = sc->queue_next;
-        if (s->queue_head == NULL)
+        if (s->queue_head == NULL) {
             s->queue_tail = NULL;
+            atomic_store(&s->yields_wanted, 0); /* nobody waits: a late nudge asks nothing */
+        }
+        atomic_fetch_sub(&s->queue_len, 1);
         pthread_mutex_unlock(&s->lock);
 
         bool keep = serve_once(s, sc);
+        while (keep && linger(s, sc))
+            keep = serve_once(s, sc);
+        trim_idle(s, sc);
 
         pthread_mutex_lock(&s->lock);
         if (!keep) {
@@ -1447,6 +1564,8 @@ static void *worker_main(void *arg)
     }
 }
 
+/* Queues a readable connection for the workers. When more wait than workers are free, and some
+ * linger on connections of their own, one of those is asked to give its connection back. */
 static void enqueue(rs_server *s, srv_conn *sc)
 {
     sc->busy = true;
@@ -1457,8 +1576,17 @@ static void enqueue(rs_server *s, srv_conn *sc)
     else
         s->queue_head = sc;
     s->queue_tail = sc;
+    bool nudge = atomic_fetch_add(&s->queue_len, 1) + 1 > atomic_load(&s->idle_workers) &&
+                 atomic_load(&s->lingering) > 0;
+    if (nudge)
+        atomic_fetch_add(&s->yields_wanted, 1);
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->lock);
+    if (nudge) {
+        char byte = 1;
+        ssize_t n = write(s->nudge[1], &byte, 1); /* a full pipe holds a nudge already */
+        (void)n;
+    }
 }
 
 static rs_status start_workers(rs_server *s, rs_error *err)
@@ -1542,6 +1670,7 @@ static void close_conn(rs_server *s, srv_conn *sc, const char *why)
     }
     rs_buf_free(&sc->in);
     rs_buf_free(&sc->out);
+    rs_buf_free(&sc->response);
     rs_pdu_reassembler_free(&sc->reasm);
     free(sc);
 }
@@ -1604,7 +1733,7 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
         sc->last_active = now;
         sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
         rs_buf_init(&sc->in, RS_PDU_MAX_FRAG_LENGTH);
-        rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH);
+        rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or gathered ones' headers */
         rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
         sc->next = s->conns;
         if (s->conns != NULL)
@@ -1674,6 +1803,10 @@ static rs_status event_loop(rs_server *s, struct pollfd *pfds, srv_conn **slot,
         for (srv_conn *sc = s->conns; sc != NULL; sc = sc->next) {
             if (sc->busy)
                 continue;
+            if (rs_conn_buffered(sc->conn) > 0) { /* a PDU already read ahead: poll cannot see it */
+                enqueue(s, sc);
+                continue;
+            }
             pfds[n] = (struct pollfd){.fd = rs_conn_fd(sc->conn), .events = POLLIN};
             slot[n++] = sc;
             if (s->options.idle_timeout_ms >= 0 && sc->last_active + idle_ns < wake_at)

@@ -21,9 +21,12 @@
  * How it runs (Redis's ae.c in miniature): rs_server_run()'s thread is the event loop. It polls
  * the listeners, a self-pipe and every idle connection; a connection with bytes to read is handed
  * to one of options.workers threads, which reads and answers what arrived -- a bind with its
- * bind_ack, all fragments of a request with the response fragments -- and hands the connection
- * back through the self-pipe. So one connection is served by one thread at a time, in order, and
- * up to `workers` calls run at once. Costs: each loop wake-up is O(connections), since poll()
+ * bind_ack, all fragments of a request with the response fragments -- then waits up to 20 ms
+ * (linger) for the connection's next PDU and answers that too, and finally hands the connection
+ * back through the self-pipe. So a client making call after call is served by one worker without
+ * a trip through the loop per call; when more connections wait for a worker than are free, one
+ * lingering worker per waiting connection gives its own back at once. One connection is served
+ * by one thread at a time, in order, and up to `workers` calls run at once. Costs: each loop wake-up is O(connections), since poll()
  * takes the whole set; a client that starts a PDU and then stalls holds a worker for up to
  * io_timeout_ms per fragment (rs_server_stop() cuts such waits short); a request costs up to
  * max_stub bytes while it is reassembled, and its decoded [in] values up to ndr.h's max_alloc.
@@ -100,7 +103,9 @@ typedef struct rs_server rs_server;
 
 /* A field left 0 takes its default. */
 typedef struct rs_server_options {
-    unsigned workers;          /* threads that run calls; default 8, at most 4096 */
+    unsigned workers;          /* threads that run calls; default 32, at most 4096. A worker
+                                  also waits briefly for its connection's next call (see "How it
+                                  runs"), so the pool covers the connections active at once */
     unsigned max_connections;  /* connections held at once; default 1024. One more is accepted
                                   and closed at once: the client sees a clean close, not a hang
                                   in the listen backlog */

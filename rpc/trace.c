@@ -481,6 +481,11 @@ static void pause_end(void)
 
 typedef enum { SINK_NONE, SINK_SOCKET, SINK_FILE, SINK_CALLBACK } sink_kind;
 
+/* Records waiting in the sink's buffer are written once they pass this many bytes, or sooner
+ * (see deferrable()). The buffer is kept between writes up to PENDING_KEEP_BYTES. */
+#define PENDING_FLUSH_BYTES (64 * 1024)
+#define PENDING_KEEP_BYTES (256 * 1024)
+
 static struct {
     pthread_mutex_t lock; /* guards the fields below; held while writing and at the gate */
     sink_kind kind;
@@ -491,6 +496,7 @@ static struct {
     bool api_chose;       /* the program set or removed a sink: the environment is not read */
     uint64_t seq;         /* the last seq given out */
     uint32_t pid;         /* getpid(), cached; 0 again in a forked child */
+    rs_buf pending;       /* SINK_SOCKET, SINK_FILE: encoded records not yet written */
 } sink = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -530,10 +536,27 @@ const char *rs_trace_last_error(void)
     return copy;
 }
 
-/* Forgets the sink. sink.lock held. */
+static int write_all(int fd, bool is_socket, const uint8_t *p, size_t len);
+
+/* Writes the records waiting in sink.pending. 0, or the errno of the failure (the records are
+ * gone either way: the stream stays whole or the sink is dropped). sink.lock held. */
+static int write_pending(void)
+{
+    int e = 0;
+    if (sink.pending.len > 0 && sink.fd >= 0)
+        e = write_all(sink.fd, sink.kind == SINK_SOCKET, sink.pending.data, sink.pending.len);
+    if (sink.pending.cap > PENDING_KEEP_BYTES)
+        rs_buf_free(&sink.pending); /* a 4 MiB PDU's record must not stay resident */
+    rs_buf_reset(&sink.pending);
+    return e;
+}
+
+/* Forgets the sink, after writing what it still holds (a failure there changes nothing now).
+ * sink.lock held. */
 static void sink_clear(void)
 {
     atomic_store_explicit(&rs_trace_active, false, memory_order_relaxed);
+    (void)write_pending();
     if (sink.fd >= 0)
         close(sink.fd);
     sink.kind = SINK_NONE;
@@ -553,6 +576,7 @@ static void sink_drop(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    rs_buf_reset(&sink.pending); /* the sink is broken: what waits for it is lost with it */
     sink_clear();
     set_error("%s; tracing is off", why);
 }
@@ -592,6 +616,7 @@ static void fork_child(void)
     pthread_mutex_unlock(&error_lock);
     pthread_mutex_unlock(&clock_lock);
     sink.pid = 0;
+    rs_buf_reset(&sink.pending); /* the parent's records, which the parent writes */
     if (sink.kind == SINK_SOCKET)
         sink_drop("trace: a forked child does not share its parent's trace connection");
     pthread_mutex_unlock(&sink.lock);
@@ -599,9 +624,22 @@ static void fork_child(void)
 
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
+/* At exit, records still waiting are written -- unless another thread holds the lock (it may
+ * wait at the gate): exit must not hang on a trace. */
+static void flush_at_exit(void)
+{
+    if (pthread_mutex_trylock(&sink.lock) != 0)
+        return;
+    if (sink.kind == SINK_SOCKET || sink.kind == SINK_FILE)
+        (void)write_pending();
+    pthread_mutex_unlock(&sink.lock);
+}
+
 static void setup(void)
 {
+    rs_buf_init(&sink.pending, RS_BUF_NO_LIMIT);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    atexit(flush_at_exit);
 }
 
 /* ---- writing to a descriptor ----------------------------------------------------------------- */
@@ -907,6 +945,7 @@ void rs_trace_init_from_env(void)
 
 /* ---- reporting ------------------------------------------------------------------------------- */
 
+#ifndef RS_TRACE_COMPILED_OUT /* else trace.h's empty inline versions */
 void rs_trace_set_call(rs_trace_role role, const char *interface, const char *procedure,
                        uint32_t call_id, uint16_t opnum)
 {
@@ -921,6 +960,7 @@ void rs_trace_clear_call(void)
 {
     rs_trace_set_call((rs_trace_role)0, NULL, NULL, 0, 0);
 }
+#endif
 
 /* The current call's fields where the event leaves them unset (see rs_trace_emit()). */
 static void fill_from_call(rs_trace_event *ev)
@@ -993,25 +1033,66 @@ rs_trace_verdict rs_trace_take_verdict(void)
     return v;
 }
 
-/* Encodes the event and writes it whole; then the gate. sink.lock held. */
+/* Events that may wait in the sink's buffer: each is followed, before this process waits for
+ * anything, by one that may not -- PDU_SENT (the peer answers next), PROCEDURE_ENTER (the
+ * program's code may take its time), CALL_END (back to the program) -- or by a wait in the
+ * transport, which calls rs_trace_flush() first. So a reader sees every event before the process
+ * could be seen waiting after it, with one write() for the dozen events of a call's stub and
+ * runtime work instead of one each. Errors, connections and the rest are written at once. */
+static bool deferrable(rs_trace_kind kind)
+{
+    switch (kind) {
+    case RS_TRACE_CALL_BEGIN:
+    case RS_TRACE_PARAM_READ:
+    case RS_TRACE_PARAM_WRITTEN:
+    case RS_TRACE_NDR_PUT:
+    case RS_TRACE_NDR_GET:
+    case RS_TRACE_NDR_CONVERT:
+    case RS_TRACE_PDU_BUILT:
+    case RS_TRACE_PDU_RECEIVED:
+    case RS_TRACE_PDU_REASSEMBLED:
+    case RS_TRACE_DISPATCH:
+    case RS_TRACE_BIND:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Encodes the event into the sink's buffer and writes what waits there, unless the event may
+ * wait too (never in step mode: the simulator must have each record before its gate); then the
+ * gate. sink.lock held. */
 static void report(rs_trace_event *ev)
 {
     verdict = (rs_trace_verdict){.kind = RS_TRACE_GO}; /* a verdict belongs to one event */
-    rs_buf out;
-    rs_buf_init(&out, (size_t)RS_TRACE_LENGTH_SIZE + RS_TRACE_RECORD_MAX);
-    if (rs_trace_encode(ev, &out) != RS_OK) {
-        rs_buf_free(&out); /* no memory for it: the event is lost, the stream stays whole */
+    size_t before = sink.pending.len;
+    sink.pending.limit = before + (size_t)RS_TRACE_LENGTH_SIZE + RS_TRACE_RECORD_MAX;
+    if (rs_trace_encode(ev, &sink.pending) != RS_OK) {
+        sink.pending.len = before; /* no memory for it: the event is lost, the stream stays whole */
+        sink.pending.status = RS_OK;
         return;
     }
     sink.seq = ev->seq;
-    int e = write_all(sink.fd, sink.kind == SINK_SOCKET, out.data, out.len);
-    rs_buf_free(&out);
+    if (!sink.step && deferrable(ev->kind) && sink.pending.len < PENDING_FLUSH_BYTES)
+        return;
+    int e = write_pending();
     if (e != 0) {
         sink_drop("trace: cannot write an event: %s", strerror(e));
         return;
     }
     if (sink.step)
         gate(ev->seq);
+}
+
+void rs_trace_flush(void)
+{
+    pthread_mutex_lock(&sink.lock);
+    if ((sink.kind == SINK_SOCKET || sink.kind == SINK_FILE) && sink.pending.len > 0) {
+        int e = write_pending();
+        if (e != 0)
+            sink_drop("trace: cannot write an event: %s", strerror(e));
+    }
+    pthread_mutex_unlock(&sink.lock);
 }
 
 void rs_trace_emit(rs_trace_event *ev)

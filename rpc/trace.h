@@ -217,10 +217,20 @@ typedef struct rs_trace_event {
 /* True while a sink is set. Read it through rs_trace_enabled(): the one branch. */
 extern _Atomic bool rs_trace_active;
 
+#ifdef RS_TRACE_COMPILED_OUT
+/* A build without the hook (`make NOTRACE=1`, for `make bench` to measure what the branch
+ * costs): every event site is dead code the compiler drops, and no call carries a trace
+ * context. The library still links and reads RPCSCOPE_TRACE; it just never reports. */
+static inline bool rs_trace_enabled(void)
+{
+    return false;
+}
+#else
 static inline bool rs_trace_enabled(void)
 {
     return __builtin_expect(atomic_load_explicit(&rs_trace_active, memory_order_relaxed), 0);
 }
+#endif
 
 /* From RS_TRACE_KIND_TABLE: "PARAM_READ", its sentence, and RS_TRACE_LAYER_STUB for
  * RS_TRACE_PARAM_READ; "?", "?" and 0 for a kind outside the table. */
@@ -275,18 +285,36 @@ const char *rs_trace_last_error(void);
  * current one -- call_id, interface, procedure and opnum from the current call where the event
  * leaves them 0 or NULL (an event about another call keeps its own). Then it encodes the event
  * and writes it whole to the sink (a callback gets the filled event itself), and in step mode
- * waits at the gate. Never fails: a broken sink is dropped and the process carries on; an event
+ * waits at the gate. Outside step mode a socket or file sink holds back the events of a call's
+ * stub and runtime work (CALL_BEGIN, PARAM_*, NDR_*, PDU_BUILT, PDU_RECEIVED, PDU_REASSEMBLED,
+ * DISPATCH, BIND) and writes them, in order, with the next event of another kind, at
+ * rs_trace_flush(), when 64 KiB wait, or when the sink closes or the process exits. Never fails: a broken sink is dropped and the process carries on; an event
  * with a kind outside the table is not reported. Call only when rs_trace_enabled() (it checks
  * again under its lock, so a sink that went away in between costs nothing). */
 void rs_trace_emit(rs_trace_event *ev);
+
+/* Writes the events the sink holds back (trace.c's deferrable(): the dozen events of a call's
+ * stub and runtime work go out in one write at its next PDU_SENT, PROCEDURE_ENTER or CALL_END).
+ * The transport calls it before it waits for the network, so that a process is never seen
+ * waiting with events unwritten; a program need not. Call only when rs_trace_enabled(). */
+void rs_trace_flush(void);
 
 /* The call this thread is working on, attached to every event it reports until cleared. The
  * runtime sets it when a call begins (client) or is dispatched (server). The strings are
  * borrowed: they must stay valid until the call is cleared or replaced (the interface's and
  * procedure's static names are). */
+#ifdef RS_TRACE_COMPILED_OUT
+static inline void rs_trace_set_call(rs_trace_role role, const char *interface,
+                                     const char *procedure, uint32_t call_id, uint16_t opnum)
+{
+    (void)role, (void)interface, (void)procedure, (void)call_id, (void)opnum;
+}
+static inline void rs_trace_clear_call(void) {}
+#else
 void rs_trace_set_call(rs_trace_role role, const char *interface, const char *procedure,
                        uint32_t call_id, uint16_t opnum);
 void rs_trace_clear_call(void);
+#endif
 
 /* The verdict of the release of the last event this thread reported, and forgets it (the next
  * call says RS_TRACE_GO). Without a gate, or when the event was released with no verdict, it is

@@ -1,8 +1,9 @@
 /* transport.h -- the sockets under the RPC runtime: connect, listen, accept, and move whole PDUs.
  *
  * A connection carries a byte stream; DCE/RPC cuts it into PDUs by the frag_length in each 16-byte
- * header. rs_conn_recv_pdu() reads exactly one PDU: the header, a check of its frag_length, then
- * the rest. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
+ * header. rs_conn_recv_pdu() returns exactly one PDU: the header, a check of its frag_length, then
+ * the rest. It reads ahead of that PDU (rs_conn_buffered()), so that one recv() usually brings a
+ * whole PDU. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
  *
  *     rs_binding b;  rs_conn *c;  rs_error err = {0};
  *     if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1[4747]", &b) != RS_OK) ...
@@ -27,11 +28,13 @@
 #ifndef RPCSCOPE_TRANSPORT_H
 #define RPCSCOPE_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "binding.h"
 #include "buf.h"
+#include "pdu.h"
 #include "status.h"
 
 #define RS_NS_PER_MS INT64_C(1000000)
@@ -67,6 +70,17 @@ RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t l
                                           uint32_t hold_ms, const char *note, int64_t deadline,
                                           rs_error *err);
 
+/* Sends every fragment `f` has left, gathered: each fragment's header and body is encoded into
+ * `headers` (reset first; scratch the caller keeps) and written together with its slice of the
+ * stub data from where it is, up to RS_CONN_GATHER_FRAGMENTS fragments per sendmsg(), so that a
+ * 64 KiB call costs one system call and no copy of its stub. *sends counts the system calls that
+ * completed. It reports no PDU_SENT: it is for when nobody watches each fragment (tracing off,
+ * no injected delay); otherwise send them one by one with rs_conn_send_held(). Failures as
+ * rs_conn_send(), or the fragmenter's (RS_ERR_INVALID_ARG, the sentence on `headers`). */
+#define RS_CONN_GATHER_FRAGMENTS 32
+RS_MUST_CHECK rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
+                                               int64_t deadline, size_t *sends, rs_error *err);
+
 /* Reads one whole PDU into `out` (which is reset first): the 16-byte header, then the rest of its
  * frag_length. A frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before anything more
  * is read or allocated. RS_ERR_CLOSED if the peer closed between PDUs; RS_ERR_TRUNCATED if it
@@ -74,8 +88,19 @@ RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t l
 RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline,
                                          rs_error *err);
 
+/* Bytes already read from the socket and not yet returned as a PDU: rs_conn_recv_pdu() reads
+ * ahead (up to 16 KiB per recv()), so a peer that sent two PDUs at once may leave the second
+ * here, where poll() on rs_conn_fd() cannot see it. An event loop checks this before it waits. */
+size_t rs_conn_buffered(const rs_conn *c);
+
+/* True when rs_conn_recv_pdu() would not wait for its first byte: bytes are read ahead, or the
+ * socket has some now (read ahead here, without waiting), or the peer closed or broke the
+ * connection (which the read then reports). One recv() when nothing is buffered: cheaper than a
+ * poll() and a recv() when the next PDU is usually there already. */
+bool rs_conn_ready(rs_conn *c);
+
 /* Waits until the connection has bytes to read (or has closed) or the deadline passes:
- * RS_OK when readable, RS_ERR_TIMEOUT otherwise. */
+ * RS_OK when readable (bytes already read ahead count), RS_ERR_TIMEOUT otherwise. */
 RS_MUST_CHECK rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err);
 
 /* "127.0.0.1:53122", "[::1]:53122" or "local": who is at the other end, for logs. */

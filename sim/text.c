@@ -33,6 +33,23 @@ static void add(sb *b, const char *fmt, ...)
         b->len = b->len + (size_t)n < b->size ? b->len + (size_t)n : b->size - 1;
 }
 
+/* One character, or two hex digits: the per-byte appends of a preview, without a vsnprintf for
+ * each (a collector printing every event spent most of its time there). */
+static void add_char(sb *b, char c)
+{
+    if (b->size == 0 || b->len >= b->size - 1)
+        return;
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+static void add_byte_hex(sb *b, uint8_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    add_char(b, digits[v >> 4]);
+    add_char(b, digits[v & 0x0f]);
+}
+
 sim_text_options sim_text_default_options(void)
 {
     return (sim_text_options){.addresses = false, .times = false, .width = SIM_TEXT_WIDTH};
@@ -65,16 +82,22 @@ static void add_quoted(sb *b, const uint8_t *p, size_t n)
     size_t shown = n < SIM_TEXT_PREVIEW ? n : SIM_TEXT_PREVIEW;
     for (size_t i = 0; i < shown; i++) {
         uint8_t c = p[i];
-        if (c == 0)
-            add(b, "\\0");
-        else if (c == '\n')
-            add(b, "\\n");
-        else if (c == '"' || c == '\\')
-            add(b, "\\%c", c);
-        else if (c >= 0x20 && c < 0x7f)
-            add(b, "%c", c);
-        else
-            add(b, "\\x%02x", c);
+        if (c == 0) {
+            add_char(b, '\\');
+            add_char(b, '0');
+        } else if (c == '\n') {
+            add_char(b, '\\');
+            add_char(b, 'n');
+        } else if (c == '"' || c == '\\') {
+            add_char(b, '\\');
+            add_char(b, (char)c);
+        } else if (c >= 0x20 && c < 0x7f) {
+            add_char(b, (char)c);
+        } else {
+            add_char(b, '\\');
+            add_char(b, 'x');
+            add_byte_hex(b, c);
+        }
     }
     add(b, "\"%s", n > shown ? "..." : "");
 }
@@ -82,8 +105,11 @@ static void add_quoted(sb *b, const uint8_t *p, size_t n)
 static void add_hex(sb *b, const uint8_t *p, size_t n)
 {
     size_t shown = n < SIM_TEXT_PREVIEW / 2 ? n : SIM_TEXT_PREVIEW / 2;
-    for (size_t i = 0; i < shown; i++)
-        add(b, "%s%02x", i ? " " : "", p[i]);
+    for (size_t i = 0; i < shown; i++) {
+        if (i > 0)
+            add_char(b, ' ');
+        add_byte_hex(b, p[i]);
+    }
     if (n > shown)
         add(b, " ...");
 }
@@ -587,5 +613,4 @@ void sim_text_print(FILE *f, const sim_timeline *tl, size_t i, const sim_cues *c
         for (size_t k = 0; k < n && k < 8; k++)
             sim_text_wrap(f, say[k]->text, SIM_TEXT_INDENT, o);
     }
-    fflush(f);
 }

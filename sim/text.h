@@ -52,7 +52,8 @@ size_t sim_text_event(const sim_timeline *tl, size_t i, const sim_text_options *
                       size_t size);
 
 /* Writes event i's line to f: first a note when events of its process were lost just before it,
- * then the line, then the narrations `cues` has for it (cues may be NULL). */
+ * then the line, then the narrations `cues` has for it (cues may be NULL). It does not flush f:
+ * a caller printing a batch of events flushes once after it. */
 void sim_text_print(FILE *f, const sim_timeline *tl, size_t i, const sim_cues *cues,
                     const sim_text_options *o);
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # run.sh -- `make bench`: rpcscope's calls beside the physical limit and beside ONC RPC, in one run.
 #
-#   sh tests/bench/run.sh BUILD_DIR        BENCH_REPS=N repetitions of each figure (default 5)
+#   sh tests/bench/run.sh BUILD_DIR [NOTRACE_DIR]   BENCH_REPS=N repetitions of each figure (default 5)
 #
+# NOTRACE_DIR holds conform_server and rpcbench built with the trace hook compiled out
+# (`make NOTRACE=1`); without it the *_notrace figures are not measured.
 # Twice: pinned (every process of a measurement on CPU 0 with `taskset -c 0`: the steady figure
 # on a 2-core machine, and the one the targets are judged on) and unpinned. Each time:
 #   raw_tcp_*, raw_unix_*   a bare socket ping-pong carrying exactly the bytes of the rpcscope call
@@ -12,6 +14,9 @@
 #   *_traced                the same with RPCSCOPE_TRACE set for client and server, to a collecting
 #                           `rpcscope --listen` (no step gate; it prints its --text to /dev/null)
 #   *_x16                   16 client processes at once: total calls/s
+#   *_hook, *_notrace       the hook compiled in but off, and compiled out (NOTRACE_DIR): two
+#                           servers side by side, their runs interleaved so that drift on a
+#                           shared machine hits both alike
 # Operations: add (Add), echo64 / echo4k / echo64k (Echo of 64 B, 4 KiB, 64 KiB).
 # Then NDR against memcpy (ndrbench), heap allocations per call (valgrind), and the server's
 # resident memory holding 1,000 idle associations.
@@ -21,6 +26,7 @@
 # for times lower is better; for the _x16 rates (x16 calls/s over one client's) higher is better.
 set -u
 build=${1:-build}
+notrace=${2:-}
 reps=${BENCH_REPS:-5}
 dir=$(mktemp -d)
 pids=
@@ -41,21 +47,29 @@ BENCH_CALLS=${BENCH_CALLS:-10000}
 # median of numbers on stdin
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else print v[int((NR + 1) / 2)]}'; }
 
+# measure_once NAME CMD...: runs CMD once; appends its p50 (us) and calls/s to NAME's lists.
+measure_once() {
+    name=$1
+    shift
+    if ! "$@" >"$dir/out" 2>"$dir/err"; then
+        echo "bench: $name failed: $(head -3 "$dir/err")" >&2
+        return
+    fi
+    sed -n 's/^p50_us: //p' "$dir/out" >>"$dir/p50.$name"
+    sed -n 's/^calls_per_s: //p' "$dir/out" >>"$dir/rate.$name"
+}
+# settle NAME: NAME's figures are the medians of its lists.
+settle() {
+    median <"$dir/p50.$1" >"$dir/fig.$1.us"
+    median <"$dir/rate.$1" >"$dir/fig.$1.rate"
+}
 # measure NAME CMD...: runs CMD $reps times; keeps NAME's median p50 (us) and calls/s.
 measure() {
     name=$1
     shift
-    : >"$dir/p50" && : >"$dir/rate"
-    for _ in $(seq 1 "$reps"); do
-        if ! "$@" >"$dir/out" 2>"$dir/err"; then
-            echo "bench: $name failed: $(head -3 "$dir/err")" >&2
-            continue
-        fi
-        sed -n 's/^p50_us: //p' "$dir/out" >>"$dir/p50"
-        sed -n 's/^calls_per_s: //p' "$dir/out" >>"$dir/rate"
-    done
-    median <"$dir/p50" >"$dir/fig.$name.us"
-    median <"$dir/rate" >"$dir/fig.$name.rate"
+    : >"$dir/p50.$name" && : >"$dir/rate.$name"
+    for _ in $(seq 1 "$reps"); do measure_once "$name" "$@"; done
+    settle "$name"
 }
 fig() { cat "$dir/fig.$1.$2"; }
 say_us() { echo "$1: $(fig "$1" us) us"; }
@@ -65,12 +79,15 @@ ratio() { # NAME BASE KIND
         'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%s: %.2f\n", n, a / b; else print n ": nan"}'
 }
 
-# start_server PIN [ENV...]: a conform_server on TCP and ncalrpc; sets $spid, $tcp, $lrpc.
+# start_server PIN [ENV...]: a conform_server ($server_dir's) on TCP and ncalrpc; sets $spid,
+# $tcp, $lrpc.
+server_dir=$build
 start_server() {
     pin=$1
     shift
     : >"$dir/server.out"
-    env "$@" $pin "$build/conform_server" 'ncacn_ip_tcp:127.0.0.1[0]' "ncalrpc:[bench-$$]" \
+    env "$@" $pin "$server_dir/conform_server" 'ncacn_ip_tcp:127.0.0.1[0]' \
+        "ncalrpc:[bench-$$-$(basename "$server_dir")]" \
         >"$dir/server.out" 2>/dev/null &
     spid=$!
     pids="$pids $spid"
@@ -141,6 +158,34 @@ one_mode() {
     done
     stop "$spid"
 
+    # The hook compiled in but off, against compiled out: both servers up, runs interleaved.
+    if [ -n "$notrace" ]; then
+        start_server "$pin"
+        on_pid=$spid on_tcp=$tcp on_lrpc=$lrpc
+        server_dir=$notrace
+        start_server "$pin"
+        server_dir=$build
+        for op in add echo64; do
+            for t in tcp lrpc; do
+                eval "b_on=\$on_$t b_off=\$$t"
+                : >"$dir/p50.rs_${t}_${op}_hook" && : >"$dir/rate.rs_${t}_${op}_hook"
+                : >"$dir/p50.rs_${t}_${op}_notrace" && : >"$dir/rate.rs_${t}_${op}_notrace"
+                for _ in $(seq 1 "$reps"); do
+                    measure_once "rs_${t}_${op}_hook" $pin "$build/rpcbench" "$b_on" \
+                        $(op_args "$op") --calls "$BENCH_CALLS"
+                    measure_once "rs_${t}_${op}_notrace" $pin "$notrace/rpcbench" "$b_off" \
+                        $(op_args "$op") --calls "$BENCH_CALLS"
+                done
+                settle "rs_${t}_${op}_hook"
+                settle "rs_${t}_${op}_notrace"
+                say_us "rs_${t}_${op}_hook"
+                say_us "rs_${t}_${op}_notrace"
+            done
+        done
+        stop "$spid"
+        stop "$on_pid"
+    fi
+
     # Traced: each repetition in a fresh collector session (one holds at most 512 MiB of events,
     # after which it lets the programs run on untraced: such a run fails, and is not counted).
     for op in $ops; do
@@ -164,6 +209,11 @@ one_mode() {
     for op in $ops; do
         for t in tcp lrpc; do ratio "rs_${t}_${op}_traced" "rs_${t}_$op" us; done
     done
+    if [ -n "$notrace" ]; then
+        for op in add echo64; do
+            for t in tcp lrpc; do ratio "rs_${t}_${op}_hook" "rs_${t}_${op}_notrace" us; done
+        done
+    fi
     for op in $ops; do
         for t in tcp lrpc; do ratio "rs_${t}_${op}_x16" "rs_${t}_$op" rate; done
     done
@@ -195,6 +245,9 @@ for op in add echo64k; do
         valgrind --log-file="$dir/vgc.$op.$n.%p" "$build/rpcbench" "$tcp" $(op_args "$op") --calls "$n" \
             >/dev/null 2>&1
         stop "$spid"
+        # Emptied here, not only by the redirection below (which happens in the child, maybe after
+        # the loop below read the stopped server's "listening" line and used its port).
+        : >"$dir/server.out"
         valgrind --log-file="$dir/vgs.$op.$n.%p" "$build/conform_server" 'ncacn_ip_tcp:127.0.0.1[0]' \
             >"$dir/server.out" 2>/dev/null &
         vpid=$!
@@ -232,4 +285,4 @@ fi
 exec 3>&-
 wait "$hpid"
 stop "$spid"
-echo "# not measured: tracing compiled out (the library has no build without the hook)"
+[ -n "$notrace" ] || echo "# not measured: tracing compiled out (run.sh was given no NOTRACE_DIR)"

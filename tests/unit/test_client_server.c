@@ -821,6 +821,68 @@ static void test_concurrent_clients(void **state)
     server_stop(&ts);
 }
 
+/* One worker, two clients. The first calls back to back, so the worker that answers it always
+ * finds its next request within the linger (server.h): without the hand-over when another
+ * connection waits, the second client's calls would get through only in the first one's pauses
+ * of 20 ms or more, thousands of its calls apart. With it they alternate: the first makes a few
+ * calls, not thousands, while the second makes its 20 (and binds). The first stops by itself
+ * after BUSY_CALLS_MAX calls, so a server that starves the second fails rather than hangs. */
+#define BUSY_CALLS_MAX 200000
+#define BUSY_CALLS_MEANWHILE 2000
+
+typedef struct busy_caller {
+    const char *binding;
+    atomic_bool stop;
+    atomic_long calls;
+    long failed;
+} busy_caller;
+
+static void *busy_thread(void *p)
+{
+    busy_caller *b = p;
+    rs_client *c = NULL;
+    if (rs_client_open(b->binding, NULL, &c, NULL) != RS_OK) {
+        b->failed++;
+        return NULL;
+    }
+    for (long i = 0; !atomic_load(&b->stop) && i < BUSY_CALLS_MAX; i++) {
+        if (calc_Add(c, (int32_t)i, 1) != (int32_t)i + 1)
+            b->failed++;
+        atomic_store(&b->calls, i + 1);
+    }
+    rs_client_close(c);
+    return NULL;
+}
+
+static void test_lingering_worker_gives_way(void **state)
+{
+    (void)state;
+    rs_server_options so = {.workers = 1};
+    test_server ts;
+    server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]", &so);
+    busy_caller b = {.binding = server_binding(&ts), .stop = false, .calls = 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, busy_thread, &b), 0);
+    while (atomic_load(&b.calls) < 100) { /* the first client is calling back to back */
+        struct timespec ts1 = {0, 1000000};
+        nanosleep(&ts1, NULL);
+    }
+    rs_client *c = client_open(server_binding(&ts), NULL);
+    long before = atomic_load(&b.calls);
+    for (int32_t i = 0; i < 20; i++) {
+        assert_int_equal(calc_Add(c, i, 2), i + 2);
+        assert_int_equal(rs_last_call_status(), RS_OK);
+    }
+    long meanwhile = atomic_load(&b.calls) - before;
+    atomic_store(&b.stop, true);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    rs_client_close(c);
+    server_stop(&ts);
+    assert_int_equal(b.failed, 0);
+    if (meanwhile >= BUSY_CALLS_MEANWHILE)
+        fail_msg("the first client made %ld calls while the second made 20", meanwhile);
+}
+
 /* ---- stopping, restarting, timeouts ---------------------------------------------------------- */
 
 typedef struct slow_call {
@@ -1072,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_bind_rejected),
         cmocka_unit_test(test_two_interfaces_on_one_connection),
         cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_lingering_worker_gives_way),
         cmocka_unit_test(test_stop_finishes_the_call_in_progress),
         cmocka_unit_test(test_reconnect_after_restart),
         cmocka_unit_test(test_call_timeout),

@@ -176,6 +176,50 @@ static void test_round_trips_over_sizes_and_fragment_limits(void **state)
 }
 
 /* The smallest fragments a lesson can ask for: 8 bytes of stub data each. */
+/* rs_pdu_fragmenter_next_header() gives each fragment's header and body, and points at its
+ * stub slice: the two together are byte for byte what rs_pdu_fragmenter_next() appends, in both
+ * byte orders, for every template, and the stub slice is the template's own memory (no copy). */
+static void test_header_and_stub_slice_equal_the_whole_fragment(void **state)
+{
+    (void)state;
+    const size_t len = 10000;
+    uint8_t *stub = pattern(len);
+    for (int kind = 0; kind < T_KINDS; kind++) {
+        for (int e = RS_LE; e <= RS_BE; e++) {
+            rs_pdu t;
+            make_template((enum template_kind)kind, &t, stub, len);
+            rs_pdu_fragmenter whole, parts;
+            rs_pdu_fragmenter_init(&whole, &t, (rs_endian)e, 1000);
+            rs_pdu_fragmenter_init(&parts, &t, (rs_endian)e, 1000);
+            rs_buf a, b;
+            rs_buf_init(&a, 65536);
+            rs_buf_init(&b, 65536);
+            size_t covered = 0;
+            while (!rs_pdu_fragmenter_done(&whole)) {
+                assert_false(rs_pdu_fragmenter_done(&parts));
+                rs_buf_reset(&a);
+                rs_buf_reset(&b);
+                assert_int_equal(rs_pdu_fragmenter_next(&whole, &a), RS_OK);
+                const uint8_t *slice = NULL;
+                size_t slice_len = 0;
+                assert_int_equal(rs_pdu_fragmenter_next_header(&parts, &b, &slice, &slice_len),
+                                 RS_OK);
+                assert_int_equal(b.len, overhead_of((enum template_kind)kind));
+                assert_int_equal(b.len + slice_len, a.len);
+                assert_memory_equal(a.data, b.data, b.len);
+                assert_ptr_equal(slice, stub + covered); /* borrowed, not copied */
+                assert_memory_equal(a.data + b.len, slice, slice_len);
+                covered += slice_len;
+            }
+            assert_true(rs_pdu_fragmenter_done(&parts));
+            assert_int_equal(covered, len);
+            rs_buf_free(&a);
+            rs_buf_free(&b);
+        }
+    }
+    free(stub);
+}
+
 static void test_smallest_fragments(void **state)
 {
     (void)state;
@@ -479,6 +523,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trips_over_sizes_and_fragment_limits),
+        cmocka_unit_test(test_header_and_stub_slice_equal_the_whole_fragment),
         cmocka_unit_test(test_smallest_fragments),
         cmocka_unit_test(test_exactly_one_fragment_and_one_byte_over),
         cmocka_unit_test(test_fragmenter_refuses_what_it_cannot_split),

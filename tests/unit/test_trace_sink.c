@@ -344,6 +344,9 @@ static void test_unix_sink(void **state)
     rs_trace_clear_call();
     assert_true(ev.seq > 0); /* filled in for the caller too */
 
+    /* An NDR_PUT is held back until the process would wait (trace.h): nothing yet. */
+    sim_quiet(&s, 100);
+    rs_trace_flush();
     rs_trace_event got;
     sim_next(&s, &got);
     assert_int_equal(got.kind, RS_TRACE_NDR_PUT);
@@ -383,6 +386,7 @@ static void *emitter(void *arg)
         };
         rs_trace_emit(&ev);
     }
+    rs_trace_flush(); /* as the runtime does before it waits */
     rs_trace_clear_call();
     return NULL;
 }
@@ -928,12 +932,45 @@ static void test_replace_sink(void **state)
     sim_accept(&b);
     sim_preamble(&b);
     emit_simple(RS_TRACE_BIND, "b", 1);
+    rs_trace_flush();
     rs_trace_event ev;
     sim_next(&b, &ev);
     assert_string_equal(ev.name, "b");
     rs_trace_close();
     sim_close(&a);
     sim_close(&b);
+}
+
+/* The events of a call's stub and runtime work are held back, and go out together, in order,
+ * with the first event that may not wait (here PDU_SENT: the peer answers next); a held one is
+ * also written when the sink closes. In step mode nothing is held (test_step_gate_*). */
+static void test_held_back_until_a_flush_point(void **state)
+{
+    (void)state;
+    sim s;
+    sim_start_unix(&s, false);
+    emit_simple(RS_TRACE_CALL_BEGIN, "begin", 1);
+    emit_simple(RS_TRACE_NDR_PUT, "a", 2);
+    emit_simple(RS_TRACE_PDU_BUILT, "pdu", 3);
+    sim_quiet(&s, 100);
+    emit_simple(RS_TRACE_PDU_SENT, "sent", 4);
+    static const char *const names[] = {"begin", "a", "pdu", "sent"};
+    rs_trace_event ev;
+    uint64_t seq = 0;
+    for (uint32_t i = 0; i < 4; i++) {
+        sim_next(&s, &ev);
+        assert_string_equal(ev.name, names[i]);
+        assert_int_equal(ev.offset, i + 1);
+        assert_true(ev.seq > seq);
+        seq = ev.seq;
+    }
+    emit_simple(RS_TRACE_NDR_GET, "last", 5);
+    sim_quiet(&s, 100);
+    rs_trace_close();
+    sim_next(&s, &ev);
+    assert_string_equal(ev.name, "last");
+    assert_false(sim_read_more(&s, WAIT_MS)); /* and then the connection closed */
+    sim_close(&s);
 }
 
 /* A forked child lets go of its parent's connection; the parent keeps it. */
@@ -989,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_param_and_procedure),
         cmocka_unit_test(test_callback_from_many_threads),
         cmocka_unit_test(test_replace_sink),
+        cmocka_unit_test(test_held_back_until_a_flush_point),
         cmocka_unit_test(test_fork_child_drops_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

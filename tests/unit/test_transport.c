@@ -83,6 +83,55 @@ static void test_tcp_whole_pdus(void **state)
     rs_listener_close(l);
 }
 
+/* rs_conn_ready(): false with nothing sent; true once a PDU is there, which it reads ahead
+ * (rs_conn_buffered()) and the next rs_conn_recv_pdu() returns whole; two PDUs sent at once are
+ * both read ahead; true after the peer closed, whose close the read then reports. */
+static void test_ready_reads_ahead(void **state)
+{
+    (void)state;
+    rs_listener *l;
+    rs_conn *c, *s;
+    rs_error err = {0};
+    rs_buf in;
+    rs_buf_init(&in, 65536);
+    tcp_pair(&l, &c, &s);
+    assert_false(rs_conn_ready(s));
+    assert_int_equal(rs_conn_buffered(s), 0);
+
+    uint8_t two[40];
+    memcpy(two, pdu20, 20);
+    memcpy(two + 20, pdu20, 20);
+    assert_int_equal(rs_conn_send(c, two, sizeof two, in_ms(2000), &err), RS_OK);
+    bool ready = false;
+    for (int i = 0; i < 200 && !ready; i++) { /* loopback delivers at once, but do not bet on it */
+        ready = rs_conn_ready(s);
+        if (!ready)
+            usleep(5000);
+    }
+    assert_true(ready);
+    assert_int_equal(rs_conn_buffered(s), 40);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_memory_equal(in.data, pdu20, 20);
+    assert_int_equal(rs_conn_buffered(s), 20);
+    assert_true(rs_conn_ready(s)); /* the second, already here */
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_buffered(s), 0);
+    assert_false(rs_conn_ready(s));
+
+    rs_conn_close(c);
+    ready = false;
+    for (int i = 0; i < 200 && !ready; i++) {
+        ready = rs_conn_ready(s);
+        if (!ready)
+            usleep(5000);
+    }
+    assert_true(ready);
+    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_ERR_CLOSED);
+    rs_buf_free(&in);
+    rs_conn_close(s);
+    rs_listener_close(l);
+}
+
 /* Sends `n` bytes of `bytes` then (optionally) closes; returns what the server's recv says. */
 static rs_status server_reads(const uint8_t *bytes, size_t n, bool then_close, size_t max_pdu,
                               int deadline_ms, rs_error *err)
@@ -242,6 +291,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_whole_pdus),
+        cmocka_unit_test(test_ready_reads_ahead),
         cmocka_unit_test(test_peer_closes_inside_a_pdu),
         cmocka_unit_test(test_half_a_header_and_silence_times_out),
         cmocka_unit_test(test_bad_headers_are_refused_before_reading_on),
