@@ -203,6 +203,7 @@ void ui_view_state_init(ui_view_state *vs)
     memset(vs, 0, sizeof *vs);
     vs->t = 1;
     vs->live_step = SIZE_MAX;
+    vs->narration_step = SIZE_MAX;
     vs->speed = 1;
     vs->inspector_scroll = -1;
     vs->timeline_scroll = -1;

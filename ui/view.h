@@ -110,6 +110,8 @@ typedef struct ui_view_state {
     bool playing;
     float speed;                 /* 0.25 to 8 */
     const char *narration;       /* the lesson's text for this step, or NULL: the event's own */
+    size_t narration_step;       /* the step the narration was written for, when earlier than the
+                                    scene's (it is set apart, "since step N"); SIZE_MAX: this one */
     const char *lesson;          /* the lesson's title, or NULL */
     float inspector, timeline;   /* how open each panel is: 0 closed .. 1 open (ease for a slide) */
     bool help;                   /* the help overlay */

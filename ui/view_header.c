@@ -93,7 +93,13 @@ void vw_draw_header(V *v)
     }
 
     char text[TEXT_MAX];
-    if (v->vs->narration != NULL && v->vs->narration[0] != '\0')
+    /* A narration written for an earlier step stays up, set apart so that nobody reads it as this
+     * step's: the detail line under it says what this step did. */
+    bool earlier = v->vs->narration_step != SIZE_MAX && s->step != SIZE_MAX &&
+                   v->vs->narration_step < s->step;
+    if (v->vs->narration != NULL && v->vs->narration[0] != '\0' && earlier)
+        snprintf(text, sizeof text, "(since step %zu) %s", v->vs->narration_step + 1, v->vs->narration);
+    else if (v->vs->narration != NULL && v->vs->narration[0] != '\0')
         snprintf(text, sizeof text, "%s", v->vs->narration);
     else if (ev != NULL)
         ui_format_event(text, sizeof text, ev);
@@ -103,7 +109,7 @@ void vw_draw_header(V *v)
     fit_narration(v, text, &fit);
     ui_rect nr = l->narration;
     vw_draw_lines(v, (ui_rect){nr.x, nr.y, nr.w, fit.line_h * (float)fit.lines}, UI_FONT_SANS, fit.size,
-                  fit.line_h, t->text_strong, &fit.ls, fit.lines);
+                  fit.line_h, earlier ? t->text_dim : t->text_strong, &fit.ls, fit.lines);
 
     /* Under it, in small type, what exactly happened: the event itself. */
     if (ev != NULL && !fit.over_detail) {

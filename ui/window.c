@@ -158,6 +158,7 @@ static bool sync_events(win *w)
  * some (a narration stays up until the next one), joined by blank lines. NULL: none. */
 static const char *narration_for(win *w, size_t i)
 {
+    w->vs.narration_step = SIZE_MAX;
     if (w->sim->cues == NULL || i == SIM_NONE)
         return NULL;
     const sim_narration *say_[NARRATIONS_MAX];
@@ -176,6 +177,7 @@ static const char *narration_for(win *w, size_t i)
                 break;
             len += (size_t)m;
         }
+        w->vs.narration_step = k;
         return w->narration;
     }
     return NULL;
