@@ -222,6 +222,17 @@ bool rs_trace_endpoints(const rs_trace_event *ev, char local[RS_TRACE_ENDPOINT_M
     return true;
 }
 
+bool rs_trace_endpoint_has_port(const char *end)
+{
+    const char *colon = strrchr(end, ':');
+    if (colon == NULL || colon[1] == '\0')
+        return false;
+    for (const char *c = colon + 1; *c != '\0'; c++)
+        if (*c < '0' || *c > '9')
+            return false;
+    return true;
+}
+
 /* The bytes of `s` an encoder writes: all of it, or the first RS_TRACE_STRING_MAX cut back to the
  * start of a UTF-8 character, so that a cut never leaves half a character behind. */
 static size_t string_cut(const char *s)

@@ -393,6 +393,10 @@ RS_MUST_CHECK rs_status rs_trace_get_release(const uint8_t in[RS_TRACE_RELEASE_S
 bool rs_trace_endpoints(const rs_trace_event *ev, char local[RS_TRACE_ENDPOINT_MAX],
                         char peer[RS_TRACE_ENDPOINT_MAX]);
 
+/* "HOST:PORT" (or "[V6]:PORT"): an endpoint that names one connection's end. "local" (a Unix
+ * socket's client) does not: every client of an ncalrpc server has it. */
+bool rs_trace_endpoint_has_port(const char *end);
+
 /* Appends one record, all of it or nothing. Strings longer than RS_TRACE_STRING_MAX are cut
  * (at a UTF-8 character boundary); bytes beyond RS_TRACE_BYTES_MAX are cut and the TRUNCATED
  * flag set; a layer of 0 is written as the kind's own. RS_ERR_INVALID_ARG (with the sentence on

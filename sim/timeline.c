@@ -101,19 +101,6 @@ rs_trace_kind sim_kind_parse(const char *word, size_t len)
     return RS_TRACE_KIND_NONE;
 }
 
-/* "HOST:PORT" (or "[V6]:PORT"): an endpoint that names one connection's end. "local" (a Unix
- * socket's client) does not: every client of an ncalrpc server has it. */
-static bool has_port(const char *s)
-{
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon[1] == '\0')
-        return false;
-    for (const char *c = colon + 1; *c; c++)
-        if (*c < '0' || *c > '9')
-            return false;
-    return true;
-}
-
 /* ---- create and destroy ---------------------------------------------------------------------- */
 
 sim_timeline_options sim_timeline_default_options(void)
@@ -291,7 +278,7 @@ static bool send_matches(const sim_timeline *tl, const struct node *send, const 
     /* TCP endpoints tell connections apart, so a receive pairs only with a send on its own
      * connection; anything else (a Unix socket's "local") cannot, and does not exclude. */
     if (rs_trace_endpoints(s, s_local, s_peer) && rs_trace_endpoints(r, r_local, r_peer) &&
-        has_port(s_local) && has_port(s_peer) && has_port(r_local) && has_port(r_peer))
+        rs_trace_endpoint_has_port(s_local) && rs_trace_endpoint_has_port(s_peer) && rs_trace_endpoint_has_port(r_local) && rs_trace_endpoint_has_port(r_peer))
         return strcmp(s_local, r_peer) == 0 && strcmp(s_peer, r_local) == 0;
     return true;
 }

@@ -244,7 +244,7 @@ static void pdu_received(ui_scene *s, const rs_trace_event *ev, size_t step)
 static void closed_under(ui_scene *s, const rs_trace_event *ev, int side)
 {
     char local[RS_TRACE_ENDPOINT_MAX], peer[RS_TRACE_ENDPOINT_MAX];
-    if (!rs_trace_endpoints(ev, local, peer))
+    if (!rs_trace_endpoints(ev, local, peer) || !rs_trace_endpoint_has_port(local))
         return;
     for (size_t i = 0; i < s->pdu_count; i++) {
         ui_pdu *p = &s->pdus[i];

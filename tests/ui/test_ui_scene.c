@@ -169,6 +169,13 @@ static void test_conventions(void **state)
     ui_scene_build(scene, gone, 3, 2);
     assert_true(scene->pdus[0].dropped);
     assert_true(scene->pdus[0].closed);
+    /* ncalrpc: every client end is "local"; one client closing loses nobody else's packets. */
+    rs_trace_event lrpc = late, lrpc_close = client_close;
+    lrpc.text = "response  ncalrpc:[hello] -> local";
+    lrpc_close.text = "local -> ncalrpc:[hello]";
+    const rs_trace_event *shared[] = {&lrpc, &lrpc_close};
+    ui_scene_build(scene, shared, 2, 1);
+    assert_false(scene->pdus[0].dropped);
 
     /* An empty timeline is an empty scene. */
     ui_scene_build(scene, events, 0, 0);
