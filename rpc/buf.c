@@ -8,20 +8,27 @@
 
 #define BUF_MIN_CAPACITY 64
 
+/* Field by field, not memset(): the error text is most of the struct, and only its first byte
+ * matters until a failure writes it. Buffers are made on every call's path. */
 void rs_buf_init(rs_buf *b, size_t limit)
 {
-    memset(b, 0, sizeof *b);
+    b->data = NULL;
+    b->len = b->cap = b->pos = 0;
     b->limit = limit;
+    b->readonly = false;
+    b->status = RS_OK;
+    b->error[0] = '\0';
 }
 
 void rs_buf_view(rs_buf *b, const void *data, size_t len)
 {
-    memset(b, 0, sizeof *b);
     /* The cast is safe: readonly makes every put fail before it could write. */
     b->data = (uint8_t *)(uintptr_t)data;
-    b->len = len;
-    b->limit = len;
+    b->len = b->limit = len;
+    b->cap = b->pos = 0;
     b->readonly = true;
+    b->status = RS_OK;
+    b->error[0] = '\0';
 }
 
 void rs_buf_free(rs_buf *b)
@@ -77,7 +84,7 @@ rs_status rs_buf_reserve(rs_buf *b, size_t extra)
     return RS_OK;
 }
 
-rs_status rs_buf_extend(rs_buf *b, size_t n, uint8_t **out)
+rs_status rs_buf_extend_slow(rs_buf *b, size_t n, uint8_t **out)
 {
     rs_status st = rs_buf_reserve(b, n);
     if (st != RS_OK)
@@ -87,53 +94,12 @@ rs_status rs_buf_extend(rs_buf *b, size_t n, uint8_t **out)
     return RS_OK;
 }
 
-rs_status rs_buf_put_bytes(rs_buf *b, const void *src, size_t n)
-{
-    uint8_t *p;
-    rs_status st = rs_buf_extend(b, n, &p);
-    if (st == RS_OK && n > 0)
-        memcpy(p, src, n);
-    return st;
-}
-
 rs_status rs_buf_put_zeros(rs_buf *b, size_t n)
 {
     uint8_t *p;
     rs_status st = rs_buf_extend(b, n, &p);
     if (st == RS_OK && n > 0)
         memset(p, 0, n);
-    return st;
-}
-
-rs_status rs_buf_put_u8(rs_buf *b, uint8_t v)
-{
-    return rs_buf_put_bytes(b, &v, 1);
-}
-
-rs_status rs_buf_put_u16(rs_buf *b, rs_endian e, uint16_t v)
-{
-    uint8_t *p;
-    rs_status st = rs_buf_extend(b, 2, &p);
-    if (st == RS_OK)
-        rs_store_u16(p, e, v);
-    return st;
-}
-
-rs_status rs_buf_put_u32(rs_buf *b, rs_endian e, uint32_t v)
-{
-    uint8_t *p;
-    rs_status st = rs_buf_extend(b, 4, &p);
-    if (st == RS_OK)
-        rs_store_u32(p, e, v);
-    return st;
-}
-
-rs_status rs_buf_put_u64(rs_buf *b, rs_endian e, uint64_t v)
-{
-    uint8_t *p;
-    rs_status st = rs_buf_extend(b, 8, &p);
-    if (st == RS_OK)
-        rs_store_u64(p, e, v);
     return st;
 }
 
@@ -169,63 +135,6 @@ rs_status rs_buf_need(rs_buf *b, size_t n)
         return rs_buf_fail(b, RS_ERR_TRUNCATED, "buf: needs %zu bytes at offset 0x%zx, only %zu left",
                            n, b->pos, rs_buf_remaining(b));
     return RS_OK;
-}
-
-rs_status rs_buf_get_ptr(rs_buf *b, size_t n, const uint8_t **out)
-{
-    rs_status st = rs_buf_need(b, n);
-    if (st != RS_OK)
-        return st;
-    *out = b->data != NULL ? b->data + b->pos : NULL; /* NULL + 0 is undefined in C */
-    b->pos += n;
-    return RS_OK;
-}
-
-rs_status rs_buf_get_bytes(rs_buf *b, void *dst, size_t n)
-{
-    const uint8_t *p;
-    rs_status st = rs_buf_get_ptr(b, n, &p);
-    if (st == RS_OK && n > 0)
-        memcpy(dst, p, n);
-    return st;
-}
-
-rs_status rs_buf_skip(rs_buf *b, size_t n)
-{
-    const uint8_t *p;
-    return rs_buf_get_ptr(b, n, &p);
-}
-
-rs_status rs_buf_get_u8(rs_buf *b, uint8_t *v)
-{
-    return rs_buf_get_bytes(b, v, 1);
-}
-
-rs_status rs_buf_get_u16(rs_buf *b, rs_endian e, uint16_t *v)
-{
-    const uint8_t *p;
-    rs_status st = rs_buf_get_ptr(b, 2, &p);
-    if (st == RS_OK)
-        *v = rs_load_u16(p, e);
-    return st;
-}
-
-rs_status rs_buf_get_u32(rs_buf *b, rs_endian e, uint32_t *v)
-{
-    const uint8_t *p;
-    rs_status st = rs_buf_get_ptr(b, 4, &p);
-    if (st == RS_OK)
-        *v = rs_load_u32(p, e);
-    return st;
-}
-
-rs_status rs_buf_get_u64(rs_buf *b, rs_endian e, uint64_t *v)
-{
-    const uint8_t *p;
-    rs_status st = rs_buf_get_ptr(b, 8, &p);
-    if (st == RS_OK)
-        *v = rs_load_u64(p, e);
-    return st;
 }
 
 rs_status rs_buf_sub(rs_buf *b, size_t n, rs_buf *sub)

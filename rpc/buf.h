@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -41,70 +42,6 @@ typedef struct rs_buf {
     rs_status status;    /* the first failure, RS_OK until there is one */
     char error[RS_BUF_ERROR_MAX]; /* its context, "" until there is one */
 } rs_buf;
-
-/* An empty growable buffer that will hold at most `limit` bytes. Allocates nothing yet. */
-void rs_buf_init(rs_buf *b, size_t limit);
-
-/* A read-only view of `len` bytes owned by the caller, cursor at 0. Puts fail on a view. */
-void rs_buf_view(rs_buf *b, const void *data, size_t len);
-
-/* Frees what the buffer owns and leaves it empty (a view just forgets its bytes). */
-void rs_buf_free(rs_buf *b);
-
-/* Empties the buffer and clears its error, keeping the memory for reuse. */
-void rs_buf_reset(rs_buf *b);
-
-/* Makes room for `extra` more bytes without writing them. */
-RS_MUST_CHECK rs_status rs_buf_reserve(rs_buf *b, size_t extra);
-
-/* --- writing: each put appends at len --- */
-RS_MUST_CHECK rs_status rs_buf_put_bytes(rs_buf *b, const void *src, size_t n);
-RS_MUST_CHECK rs_status rs_buf_put_zeros(rs_buf *b, size_t n);
-RS_MUST_CHECK rs_status rs_buf_put_u8(rs_buf *b, uint8_t v);
-RS_MUST_CHECK rs_status rs_buf_put_u16(rs_buf *b, rs_endian e, uint16_t v);
-RS_MUST_CHECK rs_status rs_buf_put_u32(rs_buf *b, rs_endian e, uint32_t v);
-RS_MUST_CHECK rs_status rs_buf_put_u64(rs_buf *b, rs_endian e, uint64_t v);
-
-/* Appends `n` bytes and points *out at them, for the caller to fill (a bulk copy, a byte swap).
- * The pointer is valid until the next call that may grow the buffer. */
-RS_MUST_CHECK rs_status rs_buf_extend(rs_buf *b, size_t n, uint8_t **out);
-
-/* Overwrites bytes already written at offset `at` (a frag_length known only at the end). */
-RS_MUST_CHECK rs_status rs_buf_patch_u16(rs_buf *b, size_t at, rs_endian e, uint16_t v);
-RS_MUST_CHECK rs_status rs_buf_patch_u32(rs_buf *b, size_t at, rs_endian e, uint32_t v);
-
-/* --- reading: each get consumes from pos, or fails and leaves pos where it was --- */
-
-/* Bytes left to read: len - pos. */
-static inline size_t rs_buf_remaining(const rs_buf *b) { return b->len - b->pos; }
-
-/* RS_OK if `n` more bytes can be read; RS_ERR_TRUNCATED (and the error context) if not. */
-RS_MUST_CHECK rs_status rs_buf_need(rs_buf *b, size_t n);
-
-RS_MUST_CHECK rs_status rs_buf_get_bytes(rs_buf *b, void *dst, size_t n);
-RS_MUST_CHECK rs_status rs_buf_skip(rs_buf *b, size_t n);
-RS_MUST_CHECK rs_status rs_buf_get_u8(rs_buf *b, uint8_t *v);
-RS_MUST_CHECK rs_status rs_buf_get_u16(rs_buf *b, rs_endian e, uint16_t *v);
-RS_MUST_CHECK rs_status rs_buf_get_u32(rs_buf *b, rs_endian e, uint32_t *v);
-RS_MUST_CHECK rs_status rs_buf_get_u64(rs_buf *b, rs_endian e, uint64_t *v);
-
-/* Consumes `n` bytes and points *out at them, without copying. Valid while the buffer is. */
-RS_MUST_CHECK rs_status rs_buf_get_ptr(rs_buf *b, size_t n, const uint8_t **out);
-
-/* Makes `sub` a read-only view of the next `n` bytes of `b` and consumes them from `b`. The
- * sub-buffer is bounded by its parent before anything is read: RS_ERR_TRUNCATED
- * ("parent buffer too short") if the parent does not hold `n` more bytes. */
-RS_MUST_CHECK rs_status rs_buf_sub(rs_buf *b, size_t n, rs_buf *sub);
-
-/* --- errors --- */
-
-/* Records `st` and a printf-style context on the buffer if it has no error yet, and returns `st`.
- * Used by every layer that reads through the buffer, so the first failure's story is kept. */
-RS_MUST_CHECK rs_status rs_buf_fail(rs_buf *b, rs_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* The first failure's context, or "" if there was none. */
-static inline const char *rs_buf_error(const rs_buf *b) { return b->error; }
 
 /* --- byte order by shifts, never by pointer casts --- */
 
@@ -162,5 +99,177 @@ static inline void rs_store_u64(uint8_t *p, rs_endian e, uint64_t v)
         rs_store_u32(p + 4, e, (uint32_t)v);
     }
 }
+
+/* An empty growable buffer that will hold at most `limit` bytes. Allocates nothing yet. */
+void rs_buf_init(rs_buf *b, size_t limit);
+
+/* A read-only view of `len` bytes owned by the caller, cursor at 0. Puts fail on a view. */
+void rs_buf_view(rs_buf *b, const void *data, size_t len);
+
+/* Frees what the buffer owns and leaves it empty (a view just forgets its bytes). */
+void rs_buf_free(rs_buf *b);
+
+/* Empties the buffer and clears its error, keeping the memory for reuse. */
+void rs_buf_reset(rs_buf *b);
+
+/* Makes room for `extra` more bytes without writing them. */
+RS_MUST_CHECK rs_status rs_buf_reserve(rs_buf *b, size_t extra);
+
+/* --- writing: each put appends at len --- */
+
+/* Appends `n` bytes and points *out at them, for the caller to fill (a bulk copy, a byte swap).
+ * The pointer is valid until the next call that may grow the buffer. Inline when the bytes fit
+ * in what is allocated (every put on a call's path, once the buffer has grown);
+ * rs_buf_extend_slow() grows, or fails with the reason. */
+RS_MUST_CHECK rs_status rs_buf_extend_slow(rs_buf *b, size_t n, uint8_t **out);
+RS_MUST_CHECK static inline rs_status rs_buf_extend(rs_buf *b, size_t n, uint8_t **out)
+{
+    /* A view has cap 0 and never fits; n <= cap - len keeps len + n from overflowing. */
+    if (!b->readonly && b->len <= b->cap && n <= b->cap - b->len && b->len + n <= b->limit &&
+        b->data != NULL) {
+        *out = b->data + b->len;
+        b->len += n;
+        return RS_OK;
+    }
+    *out = NULL;
+    return rs_buf_extend_slow(b, n, out);
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_put_bytes(rs_buf *b, const void *src, size_t n)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(b, n, &p);
+    if (st == RS_OK && n > 0)
+        memcpy(p, src, n);
+    return st;
+}
+
+RS_MUST_CHECK rs_status rs_buf_put_zeros(rs_buf *b, size_t n);
+
+RS_MUST_CHECK static inline rs_status rs_buf_put_u8(rs_buf *b, uint8_t v)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(b, 1, &p);
+    if (st == RS_OK)
+        *p = v;
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_put_u16(rs_buf *b, rs_endian e, uint16_t v)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(b, 2, &p);
+    if (st == RS_OK)
+        rs_store_u16(p, e, v);
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_put_u32(rs_buf *b, rs_endian e, uint32_t v)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(b, 4, &p);
+    if (st == RS_OK)
+        rs_store_u32(p, e, v);
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_put_u64(rs_buf *b, rs_endian e, uint64_t v)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(b, 8, &p);
+    if (st == RS_OK)
+        rs_store_u64(p, e, v);
+    return st;
+}
+
+/* Overwrites bytes already written at offset `at` (a frag_length known only at the end). */
+RS_MUST_CHECK rs_status rs_buf_patch_u16(rs_buf *b, size_t at, rs_endian e, uint16_t v);
+RS_MUST_CHECK rs_status rs_buf_patch_u32(rs_buf *b, size_t at, rs_endian e, uint32_t v);
+
+/* --- reading: each get consumes from pos, or fails and leaves pos where it was --- */
+
+/* Bytes left to read: len - pos. */
+static inline size_t rs_buf_remaining(const rs_buf *b) { return b->len - b->pos; }
+
+/* RS_OK if `n` more bytes can be read; RS_ERR_TRUNCATED (and the error context) if not. */
+RS_MUST_CHECK rs_status rs_buf_need(rs_buf *b, size_t n);
+
+/* Consumes `n` bytes and points *out at them, without copying. Valid while the buffer is. */
+RS_MUST_CHECK static inline rs_status rs_buf_get_ptr(rs_buf *b, size_t n, const uint8_t **out)
+{
+    if (n > rs_buf_remaining(b)) {
+        *out = NULL;
+        return rs_buf_need(b, n); /* the failure, with its story */
+    }
+    *out = b->data != NULL ? b->data + b->pos : NULL; /* NULL + 0 is undefined in C */
+    b->pos += n;
+    return RS_OK;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_get_bytes(rs_buf *b, void *dst, size_t n)
+{
+    const uint8_t *p;
+    rs_status st = rs_buf_get_ptr(b, n, &p);
+    if (st == RS_OK && n > 0)
+        memcpy(dst, p, n);
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_skip(rs_buf *b, size_t n)
+{
+    const uint8_t *p;
+    return rs_buf_get_ptr(b, n, &p);
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_get_u8(rs_buf *b, uint8_t *v)
+{
+    const uint8_t *p;
+    rs_status st = rs_buf_get_ptr(b, 1, &p);
+    if (st == RS_OK)
+        *v = *p;
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_get_u16(rs_buf *b, rs_endian e, uint16_t *v)
+{
+    const uint8_t *p;
+    rs_status st = rs_buf_get_ptr(b, 2, &p);
+    if (st == RS_OK)
+        *v = rs_load_u16(p, e);
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_get_u32(rs_buf *b, rs_endian e, uint32_t *v)
+{
+    const uint8_t *p;
+    rs_status st = rs_buf_get_ptr(b, 4, &p);
+    if (st == RS_OK)
+        *v = rs_load_u32(p, e);
+    return st;
+}
+
+RS_MUST_CHECK static inline rs_status rs_buf_get_u64(rs_buf *b, rs_endian e, uint64_t *v)
+{
+    const uint8_t *p;
+    rs_status st = rs_buf_get_ptr(b, 8, &p);
+    if (st == RS_OK)
+        *v = rs_load_u64(p, e);
+    return st;
+}
+
+/* Makes `sub` a read-only view of the next `n` bytes of `b` and consumes them from `b`. The
+ * sub-buffer is bounded by its parent before anything is read: RS_ERR_TRUNCATED
+ * ("parent buffer too short") if the parent does not hold `n` more bytes. */
+RS_MUST_CHECK rs_status rs_buf_sub(rs_buf *b, size_t n, rs_buf *sub);
+
+/* --- errors --- */
+
+/* Records `st` and a printf-style context on the buffer if it has no error yet, and returns `st`.
+ * Used by every layer that reads through the buffer, so the first failure's story is kept. */
+RS_MUST_CHECK rs_status rs_buf_fail(rs_buf *b, rs_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The first failure's context, or "" if there was none. */
+static inline const char *rs_buf_error(const rs_buf *b) { return b->error; }
 
 #endif

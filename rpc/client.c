@@ -63,6 +63,7 @@ struct rs_client {
     uint16_t max_xmit_frag;  /* what we send: min(ours, the server's max_recv_frag) */
     uint16_t max_recv_frag;  /* what we receive: what we offered */
     uint32_t assoc_group_id; /* 0 until a server gave one; kept across reconnects */
+    int64_t answered_at;     /* rs_clock_ns() of the last call's good answer; 0 after a failure */
     bound_context contexts[RS_CLIENT_MAX_CONTEXTS];
     size_t context_count;
     uint16_t next_context_id;
@@ -71,7 +72,7 @@ struct rs_client {
      * rs_client_call_begin(), without the lock, so that every event of the call carries it. */
     _Atomic uint32_t next_call_id;
     rs_buf out;            /* the PDU being sent */
-    rs_buf in;             /* the PDU just received */
+    rs_buf in;             /* the PDU just received: a view of it in the connection's buffer */
     rs_pdu_reassembler reasm; /* the response in progress, into the call's buffer (under lock) */
 
     /* The buffers of the last call, lent to the next (SPARE_KEEP_BYTES). A call takes them in
@@ -211,7 +212,7 @@ rs_status rs_client_open(const char *binding, const rs_client_options *options, 
         goto fail;
     }
     rs_buf_init(&c->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or the headers of gathered ones */
-    rs_buf_init(&c->in, RS_PDU_MAX_FRAG_LENGTH);
+    rs_buf_view(&c->in, NULL, 0);
     rs_pdu_reassembler_init(&c->reasm, 0); /* lent each call's response buffer */
     rs_buf_init(&c->spare_request, REQUEST_STUB_MAX);
     rs_buf_init(&c->spare_response, 0);
@@ -229,6 +230,7 @@ static void drop_connection(rs_client *c)
 {
     rs_conn_close(c->conn);
     c->conn = NULL;
+    rs_buf_view(&c->in, NULL, 0); /* it viewed the connection's buffer */
     c->context_count = 0;
     c->next_context_id = 0;
 }
@@ -281,11 +283,21 @@ static uint16_t clamp_frag(uint16_t v) { return v < RS_CLIENT_MIN_FRAG ? RS_CLIE
 
 /* An idle connection has nothing to say: if it became readable, the server closed it (EOF, a
  * reset) or sent something unasked (a shutdown PDU). None of that leaves it usable. One poll(),
- * after a look at the bytes the transport read ahead (an unasked PDU may already be there). */
-static bool connection_went_away(rs_conn *conn)
+ * after a look at the bytes the transport read ahead (an unasked PDU may already be there).
+ * Skipped -- the poll() is a tenth of a loopback round trip -- while the connection answered a
+ * call well less than FRESH_NS ago: a server closes a connection after a failure (then the next
+ * call looks), when it stops, or after idle_timeout_ms, not within a millisecond of a good
+ * answer. (If it dies in that millisecond, the call fails as it would had it died just after
+ * the look; a request that could not be sent at all is retried on a new connection anyway.) */
+#define FRESH_NS RS_NS_PER_MS
+
+static bool connection_went_away(rs_client *c)
 {
-    if (rs_conn_buffered(conn) > 0)
+    if (rs_conn_buffered(c->conn) > 0)
         return true;
+    if (c->answered_at != 0 && rs_clock_ns() - c->answered_at < FRESH_NS)
+        return false;
+    rs_conn *conn = c->conn;
     struct pollfd p = {.fd = rs_conn_fd(conn), .events = POLLIN};
     int n = poll(&p, 1, 0);
     return n > 0;
@@ -345,7 +357,7 @@ static rs_status receive_pdu(rs_client *c, size_t max_pdu, int64_t deadline, int
                              waiting *w, rs_pdu *pdu, rs_error *err)
 {
     rs_error terr = {0};
-    rs_status st = rs_conn_recv_pdu(c->conn, &c->in, max_pdu, deadline, &terr);
+    rs_status st = rs_conn_recv_pdu(c->conn, max_pdu, deadline, &c->in, &terr);
     const char *waiting_for = st != RS_OK ? waiting_text(w) : NULL;
     if (st != RS_OK) {
         drop_connection(c);
@@ -668,7 +680,7 @@ static rs_status associate(rs_client *c, const rs_client_call *call, const rs_in
 static rs_status prepare(rs_client *c, const rs_client_call *call, const rs_interface *iface,
                          uint16_t *p_cont_id, bool *reused, uint32_t *fault, rs_error *err)
 {
-    if (c->conn != NULL && connection_went_away(c->conn))
+    if (c->conn != NULL && connection_went_away(c))
         drop_connection(c);
     *reused = c->conn != NULL;
     if (c->conn == NULL) {
@@ -920,6 +932,7 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     }
     for (int attempt = 0; attempt < 2; attempt++) {
         st = prepare(c, call, iface, &p_cont_id, &reused, &call->fault, err);
+        c->answered_at = 0; /* until this call's answer: a failure on the way leaves it 0 */
         if (st != RS_OK)
             return st;
         deadline = deadline_in(c->options.call_timeout_ms);
@@ -946,6 +959,7 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     rs_buf_reset(&r->stub);
     rs_buf_init(&call->response, 0);
     st = receive_response(c, call, call_id, deadline, r);
+    c->answered_at = st == RS_OK ? rs_clock_ns() : 0;
     call->response = r->stub;
     call->response.pos = 0;
     rs_buf_init(&r->stub, 0);

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -643,7 +644,15 @@ rs_ndr_limits rs_ndr_default_limits(void)
 
 static void init(rs_ndr *ndr, rs_buf *buf, rs_endian e, rs_ndr_dir dir)
 {
-    memset(ndr, 0, sizeof *ndr);
+    /* Every field before the name path is zeroed; of the path and the error text, only their
+     * first bytes (they are most of the struct, and each call's stubs make two streams). The
+     * marks are written before they are read. */
+    memset(ndr, 0, offsetof(rs_ndr, path));
+    ndr->path[0] = '\0';
+    ndr->path_len = 0;
+    ndr->depth = 0;
+    ndr->status = RS_OK;
+    ndr->error[0] = '\0';
     ndr->buf = buf;
     ndr->endian = e;
     ndr->dir = dir;

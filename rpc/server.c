@@ -40,6 +40,7 @@
 #include "pdu.h"
 #include "trace.h"
 #include "transport.h"
+#include "watchdog.h"
 
 #define DEFAULT_WORKERS 32
 #define DEFAULT_MAX_CONNECTIONS 1024
@@ -106,6 +107,7 @@ typedef struct rs_server_conn {
     int64_t last_active;
     bool busy; /* with a worker (the loop's to read and write) */
     bool dead; /* the worker closed it; the loop frees it */
+    bool await_set; /* its socket times out after LINGER_MS: a linger can wait in recv() */
 
     /* The association (C706 12.4). */
     bool bound;
@@ -115,7 +117,7 @@ typedef struct rs_server_conn {
     srv_context contexts[RS_SERVER_MAX_CONTEXTS];
     size_t context_count;
 
-    rs_buf in;  /* the PDU just received */
+    rs_buf in;  /* the PDU just received: a view of it in the connection's buffer */
     rs_buf out; /* the PDU being sent */
     rs_buf response; /* the last call's response stub memory, lent to the next call */
     rs_pdu_reassembler reasm;
@@ -954,7 +956,7 @@ static size_t recv_limit(const rs_server *s)
 static read_result read_pdu(rs_server *s, srv_conn *sc, rs_pdu *pdu, rs_status *why)
 {
     rs_error err = {0};
-    rs_status st = rs_conn_recv_pdu(sc->conn, &sc->in, recv_limit(s), io_deadline(s), &err);
+    rs_status st = rs_conn_recv_pdu(sc->conn, recv_limit(s), io_deadline(s), &sc->in, &err);
     if (st != RS_OK) {
         /* A close between PDUs is how a client says goodbye: the CLOSE event tells it. */
         if (st != RS_ERR_CLOSED && rs_trace_enabled()) {
@@ -1257,8 +1259,7 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
 
     /* The object UUID, if the request has one, is accepted and not looked at: this runtime has
      * one implementation per interface. */
-    rs_server_call call;
-    memset(&call, 0, sizeof call);
+    rs_server_call call; /* field by field: its streams and buffers are kilobytes, mostly text */
     call.server = s;
     call.conn = sc;
     call.iface = iface;
@@ -1270,6 +1271,8 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     rs_buf_reset(&call.response);
     call.response.limit = RESPONSE_STUB_MAX;
     rs_ndr_init_encode(&call.out, &call.response, RS_LE);
+    call.fault = 0;
+    call.executed = false;
     if (rs_trace_enabled()) {
         rs_ndr_set_observer(&call.in, observe_request, NULL);
         rs_ndr_set_observer(&call.out, observe_response, NULL);
@@ -1457,6 +1460,41 @@ static bool serve_once(rs_server *s, srv_conn *sc)
 
 /* ---- workers --------------------------------------------------------------------------------- */
 
+/* A worker's bell: a pipe the watchdog rings (watchdog.h) when the worker's linger is over, so
+ * that the linger waits in poll() without a timeout, which would arm a kernel timer on every
+ * call. fd -1 when the pipe could not be made: then poll() times out as before. */
+typedef struct {
+    int fd[2];
+} bell;
+
+static void bell_open(bell *b)
+{
+    if (pipe(b->fd) != 0) {
+        b->fd[0] = b->fd[1] = -1;
+        return;
+    }
+    if (set_pipe_flags(b->fd[0]) != RS_OK || set_pipe_flags(b->fd[1]) != RS_OK) {
+        close(b->fd[0]);
+        close(b->fd[1]);
+        b->fd[0] = b->fd[1] = -1;
+    }
+}
+
+static void bell_close(bell *b)
+{
+    if (b->fd[0] >= 0) {
+        close(b->fd[0]);
+        close(b->fd[1]);
+    }
+}
+
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
 /* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
  * has arrived, and this worker serves it. False: give the connection back to the event loop --
  * the client was quiet, the server stops, or other connections wait for a worker. Fairness: an
@@ -1464,51 +1502,55 @@ static bool serve_once(rs_server *s, srv_conn *sc)
  * connection to yield (yields_wanted) and wakes them with a nudge; the first to claim the
  * request gives its connection back, the others linger on. Lock-free on the way (atomics in
  * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
- * before lingering is read, so one of the two always sees the other). */
-static bool linger(rs_server *s, srv_conn *sc)
+ * before lingering is read, so one of the two always sees the other). The end of the linger is
+ * the worker's bell, rung by the watchdog; without one, poll() times out. */
+static bool linger(rs_server *s, srv_conn *sc, bell *b)
 {
     if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
         return false; /* others wait already: give way, even with a request at hand */
-    /* On one CPU the client has usually sent its next request before this worker runs again:
-     * then one recv() finds it, without a poll(). (Read ahead, it makes the event loop queue
-     * the connection again at once if this worker gives way after all.) */
-    if (rs_conn_ready(sc->conn))
-        return !atomic_load(&s->stop_requested);
+    if (atomic_load(&s->idle_workers) > 0 && sc->await_set)
+        return rs_conn_await(sc->conn) && !atomic_load(&s->stop_requested);
     if (rs_trace_enabled())
         rs_trace_flush(); /* events held back go out before this worker waits */
     atomic_fetch_add(&s->lingering, 1);
     bool ready = false;
     int64_t until = rs_clock_ns() + LINGER_MS * RS_NS_PER_MS;
+    rs_watch w;
+    bool rung_at_end = b->fd[1] >= 0 && rs_watch_begin(&w, RS_WATCH_RING, b->fd[1], until);
     /* Others wait already: no linger at all. */
     bool others_wait = atomic_load(&s->queue_len) > atomic_load(&s->idle_workers);
     while (!others_wait) {
         int64_t left = until - rs_clock_ns();
-        if (left <= 0)
+        if (!rung_at_end && left <= 0)
             break;
-        struct pollfd p[2] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
-                              {.fd = s->nudge[0], .events = POLLIN}};
-        int n = poll(p, 2, (int)((left + RS_NS_PER_MS - 1) / RS_NS_PER_MS));
+        struct pollfd p[3] = {{.fd = rs_conn_fd(sc->conn), .events = POLLIN},
+                              {.fd = s->nudge[0], .events = POLLIN},
+                              {.fd = b->fd[0], .events = POLLIN}};
+        int n = rung_at_end ? poll(p, 3, -1)
+                            : poll(p, 2, (int)((left + RS_NS_PER_MS - 1) / RS_NS_PER_MS));
         if (n > 0 && p[0].revents != 0) {
             ready = true;
             break;
         }
+        if (n > 0 && rung_at_end && p[2].revents != 0)
+            break; /* the bell: LINGER_MS are over */
         if (n > 0 && p[1].revents != 0) {
-            char buf[64];
-            while (read(s->nudge[0], buf, sizeof buf) > 0)
-                ;
+            drain(s->nudge[0]);
             unsigned want = atomic_load(&s->yields_wanted);
             while (want > 0 && !atomic_compare_exchange_weak(&s->yields_wanted, &want, want - 1))
                 ;
             if (want > 0) {
                 if (want > 1) { /* more are wanted: pass the nudge this worker drained on */
                     char byte = 1;
-                    ssize_t w = write(s->nudge[1], &byte, 1);
-                    (void)w;
+                    ssize_t written = write(s->nudge[1], &byte, 1);
+                    (void)written;
                 }
                 break; /* this worker's turn to give its connection back */
             }
         }
     }
+    if (rung_at_end && rs_watch_end(&w))
+        drain(b->fd[0]); /* rung, maybe after the wait ended: silent for the next linger */
     atomic_fetch_sub(&s->lingering, 1);
     return ready && !atomic_load(&s->stop_requested);
 }
@@ -1516,6 +1558,7 @@ static bool linger(rs_server *s, srv_conn *sc)
 /* Frees what a connection going back to the event loop keeps beyond IDLE_KEEP_BYTES. */
 static void trim_idle(rs_server *s, srv_conn *sc)
 {
+    rs_conn_trim(sc->conn); /* the read-ahead buffer, 64 KiB, when it holds nothing */
     if (sc->reasm.stub.cap > IDLE_KEEP_BYTES) {
         rs_pdu_reassembler_free(&sc->reasm);
         rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
@@ -1527,6 +1570,8 @@ static void trim_idle(rs_server *s, srv_conn *sc)
 static void *worker_main(void *arg)
 {
     rs_server *s = arg;
+    bell b;
+    bell_open(&b);
     for (;;) {
         pthread_mutex_lock(&s->lock);
         atomic_fetch_add(&s->idle_workers, 1);
@@ -1536,6 +1581,7 @@ static void *worker_main(void *arg)
         srv_conn *sc = s->queue_head;
         if (sc == NULL) { /* stopping, and the queue is drained */
             pthread_mutex_unlock(&s->lock);
+            bell_close(&b);
             return NULL;
         }
         s->queue_head = sc->queue_next;
@@ -1547,7 +1593,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->lock);
 
         bool keep = serve_once(s, sc);
-        while (keep && linger(s, sc))
+        while (keep && linger(s, sc, &b))
             keep = serve_once(s, sc);
         trim_idle(s, sc);
 
@@ -1726,13 +1772,14 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             rs_conn_close(conn);
             continue;
         }
+        sc->await_set = rs_conn_set_await(conn, LINGER_MS, &e) == RS_OK;
         sc->conn = conn;
         snprintf(sc->peer, sizeof sc->peer, "%s", rs_conn_peer(conn));
         log_line(s, "accepted %s", sc->peer);
         sc->listener = i;
         sc->last_active = now;
         sc->max_xmit_frag = sc->max_recv_frag = RS_PDU_MUST_RECV_FRAG_SIZE;
-        rs_buf_init(&sc->in, RS_PDU_MAX_FRAG_LENGTH);
+        rs_buf_view(&sc->in, NULL, 0);
         rs_buf_init(&sc->out, RS_PDU_MAX_FRAG_LENGTH); /* one PDU, or gathered ones' headers */
         rs_pdu_reassembler_init(&sc->reasm, s->options.max_stub);
         sc->next = s->conns;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 
 #include "pdu.h"
 #include "trace.h"
+#include "watchdog.h"
 
 #define LISTEN_BACKLOG 128
 #define PEER_MAX 80
@@ -42,11 +44,11 @@
 #define HDR_DREP_OFFSET 4
 #define HDR_CALL_ID_OFFSET 12
 
-/* Bytes read from the socket ahead of the PDU being assembled: one recv() brings a whole small
- * PDU (header and body) or several fragments of a large call, instead of two recv()s per PDU.
- * 16 KiB holds three default 4280-byte fragments; allocated with the first read and kept for the
- * connection's life (1,000 connections: 16 MiB at most). */
-#define READ_AHEAD_SIZE (16 * 1024)
+/* The bytes read from the socket and not yet returned as PDUs. It holds the largest PDU
+ * (frag_length is 16 bits), so that every PDU is returned where recv() put it, without a copy,
+ * and one recv() brings a whole small PDU, or many fragments of a large call. Allocated with the
+ * first read; rs_conn_trim() frees it while a connection is idle. */
+#define READ_AHEAD_SIZE ((size_t)RS_PDU_MAX_FRAG_LENGTH + 1)
 
 struct rs_conn {
     int fd;
@@ -54,6 +56,7 @@ struct rs_conn {
     uint8_t *ahead;      /* READ_AHEAD_SIZE bytes, NULL until the first read */
     size_t ahead_start;  /* bytes [ahead_start, ahead_end) are read and not yet consumed */
     size_t ahead_end;
+    bool await_set;      /* rs_conn_set_await(): the socket has a receive timeout */
     char peer[PEER_MAX];
     /* For the trace: this end and the other one, and which side this process is on. */
     char local[END_MAX];
@@ -99,10 +102,22 @@ static rs_status wait_fd(int fd, short events, int64_t deadline, rs_error *err)
     }
 }
 
+/* Listeners and connects in progress never block; a connection does (set_blocking()). */
 static rs_status set_nonblocking(int fd, rs_error *err)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: fcntl: %s", strerror(errno));
+    return RS_OK;
+}
+
+/* A connection's socket blocks: a read waits inside recv(), cut off at its deadline by the
+ * watchdog, and every call that must not wait says MSG_DONTWAIT (all sends, rs_conn_ready()). */
+static rs_status set_blocking(int fd, rs_error *err)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
         fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
         return rs_error_set(err, RS_ERR_IO, "transport: fcntl: %s", strerror(errno));
     return RS_OK;
@@ -281,7 +296,9 @@ static rs_status connect_fd(int fd, const struct sockaddr *sa, socklen_t len, in
             goto fail;
         }
     }
-    return RS_OK;
+    st = set_blocking(fd, err);
+    if (st == RS_OK)
+        return RS_OK;
 fail:
     close(fd);
     return st;
@@ -419,7 +436,7 @@ rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t h
         hold(hold_ms, deadline);
     }
     while (len > 0) {
-        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             p += n;
             len -= (size_t)n;
@@ -443,12 +460,13 @@ rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t h
 }
 
 /* Writes all of iov[0..n) (consumed as it goes) by the deadline: sendmsg() with MSG_NOSIGNAL, a
- * peer that went away is an error here and never a SIGPIPE. */
+ * peer that went away is an error here and never a SIGPIPE. Every send says MSG_DONTWAIT: a
+ * socket whose reads block (rs_conn_block_reads()) still never blocks past a deadline on a send. */
 static rs_status send_iov(rs_conn *c, struct iovec *iov, size_t n, int64_t deadline, rs_error *err)
 {
     while (n > 0) {
         struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
-        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w >= 0) {
             size_t done = (size_t)w;
             while (n > 0 && done >= iov->iov_len) {
@@ -514,27 +532,49 @@ rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *heade
     return RS_OK;
 }
 
-/* Refills the read-ahead buffer with what the socket has (at least one byte), waiting by the
- * deadline when it has nothing. The buffer must be empty. RS_ERR_CLOSED at end of stream (or a
- * reset); the caller tells "between PDUs" from "inside one". */
-static rs_status fill_ahead(rs_conn *c, int64_t deadline, size_t got, size_t want, rs_error *err)
+static rs_status ensure_ahead(rs_conn *c, rs_error *err)
 {
-    if (c->ahead == NULL) {
-        c->ahead = malloc(READ_AHEAD_SIZE);
-        if (c->ahead == NULL)
-            return rs_error_set(err, RS_ERR_NOMEM, "transport: out of memory");
+    if (c->ahead == NULL && (c->ahead = malloc(READ_AHEAD_SIZE)) == NULL)
+        return rs_error_set(err, RS_ERR_NOMEM, "transport: out of memory");
+    return RS_OK;
+}
+
+/* Reads what the socket has (at least one byte) after the bytes buffered, waiting by the
+ * deadline when it has nothing. What is buffered is less than one PDU (a whole one would have
+ * been returned); it moves to the front first, so that the rest of the largest PDU fits after
+ * it. RS_ERR_CLOSED at end of stream (or a reset); the caller tells "between PDUs" from "inside
+ * one". `got` of `want` bytes have come, for the timeout's message. */
+static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want, rs_error *err)
+{
+    size_t have = c->ahead_end - c->ahead_start;
+    if (c->ahead_start > 0) {
+        memmove(c->ahead, c->ahead + c->ahead_start, have);
+        c->ahead_start = 0;
+        c->ahead_end = have;
     }
-    c->ahead_start = c->ahead_end = 0;
     for (;;) {
-        ssize_t r = recv(c->fd, c->ahead, READ_AHEAD_SIZE, 0);
+        /* The wait is inside recv(), cut off at the deadline by the watchdog (watchdog.h): no
+         * kernel timer per wait. A deadline already past, or no watchdog, waits in poll(). */
+        rs_watch w;
+        bool watched = deadline == RS_DEADLINE_NONE ||
+                       (deadline > rs_clock_ns() && rs_watch_begin(&w, RS_WATCH_SHUTDOWN, c->fd, deadline));
+        if (watched && rs_trace_enabled())
+            rs_trace_flush(); /* events held back go out before this process waits */
+        ssize_t r = recv(c->fd, c->ahead + c->ahead_end, READ_AHEAD_SIZE - c->ahead_end,
+                         watched ? 0 : MSG_DONTWAIT);
+        int recv_errno = errno;
+        if (watched && deadline != RS_DEADLINE_NONE && rs_watch_end(&w))
+            return rs_error_set(err, RS_ERR_TIMEOUT, "transport: no data from %s before the deadline (%zu of %zu bytes)",
+                                c->peer, got, want);
+        errno = recv_errno;
         if (r > 0) {
-            c->ahead_end = (size_t)r;
+            c->ahead_end += (size_t)r;
             return RS_OK;
         }
         if (r == 0)
             return RS_ERR_CLOSED;
-        if (errno == EINTR)
-            continue;
+        if (errno == EINTR || (watched && (errno == EAGAIN || errno == EWOULDBLOCK)))
+            continue; /* a signal, or the socket's own receive timeout (rs_conn_set_await()) */
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             rs_status st = wait_fd(c->fd, POLLIN, deadline, NULL);
             if (st == RS_ERR_TIMEOUT)
@@ -550,73 +590,39 @@ static rs_status fill_ahead(rs_conn *c, int64_t deadline, size_t got, size_t wan
     }
 }
 
-/* Reads exactly n bytes into p: first what is read ahead, then from the socket. A large rest
- * (beyond the read-ahead buffer) goes straight into p, without the extra copy. *got says how
- * many arrived before a failure. */
-static rs_status read_exact(rs_conn *c, uint8_t *p, size_t n, int64_t deadline, size_t *got, rs_error *err)
+rs_status rs_conn_recv_pdu(rs_conn *c, size_t max_pdu, int64_t deadline, rs_buf *pdu, rs_error *err)
 {
-    *got = 0;
-    while (*got < n) {
+    rs_buf_view(pdu, NULL, 0);
+    rs_status st = ensure_ahead(c, err);
+    size_t frag_length = 0; /* 0 until the header is here */
+    while (st == RS_OK) {
         size_t have = c->ahead_end - c->ahead_start;
-        if (have > 0) {
-            size_t take = have < n - *got ? have : n - *got;
-            memcpy(p + *got, c->ahead + c->ahead_start, take);
-            c->ahead_start += take;
-            *got += take;
-            continue;
+        if (frag_length == 0 && have >= RS_PDU_HEADER_SIZE) {
+            rs_buf hdr;
+            rs_buf_view(&hdr, c->ahead + c->ahead_start, RS_PDU_HEADER_SIZE);
+            st = rs_pdu_peek_length(&hdr, max_pdu, &frag_length);
+            if (st != RS_OK)
+                return rs_error_set(err, st, "transport: from %s: %s", c->peer, rs_buf_error(&hdr));
         }
-        if (n - *got >= READ_AHEAD_SIZE) {
-            ssize_t r = recv(c->fd, p + *got, n - *got, MSG_DONTWAIT);
-            if (r > 0) {
-                *got += (size_t)r;
-                continue;
-            }
-            if (r == 0)
-                return RS_ERR_CLOSED;
-            if (errno == ECONNRESET)
-                return RS_ERR_CLOSED;
-            if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-                return rs_error_set(err, RS_ERR_IO, "transport: recv from %s: %s", c->peer,
-                                    strerror(errno));
-            if (errno == EINTR)
-                continue;
-        }
-        rs_status st = fill_ahead(c, deadline, *got, n, err);
-        if (st != RS_OK)
-            return st;
+        if (frag_length != 0 && have >= frag_length)
+            break;
+        st = read_more(c, deadline, have, frag_length != 0 ? frag_length : RS_PDU_HEADER_SIZE, err);
+        if (st == RS_ERR_CLOSED && have == 0)
+            return rs_error_set(err, st, "transport: %s closed the connection", c->peer);
+        if (st == RS_ERR_CLOSED && frag_length == 0)
+            return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU header "
+                                "(%zu of 16 bytes)", c->peer, have);
+        if (st == RS_ERR_CLOSED)
+            return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU "
+                                "(%zu of %zu bytes)", c->peer, have, frag_length);
     }
-    return RS_OK;
-}
-
-rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline, rs_error *err)
-{
-    uint8_t *hdr, *body;
-    size_t got, frag_length;
-    rs_buf_reset(out);
-    rs_status st = rs_buf_extend(out, RS_PDU_HEADER_SIZE, &hdr);
-    if (st != RS_OK)
-        return rs_error_set(err, st, "transport: %s", rs_buf_error(out));
-    st = read_exact(c, hdr, RS_PDU_HEADER_SIZE, deadline, &got, err);
-    if (st == RS_ERR_CLOSED && got == 0)
-        return rs_error_set(err, st, "transport: %s closed the connection", c->peer);
-    if (st == RS_ERR_CLOSED)
-        return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU header "
-                            "(%zu of 16 bytes)", c->peer, got);
     if (st != RS_OK)
         return st;
-    st = rs_pdu_peek_length(out, max_pdu, &frag_length);
-    if (st != RS_OK)
-        return rs_error_set(err, st, "transport: from %s: %s", c->peer, rs_buf_error(out));
-    st = rs_buf_extend(out, frag_length - RS_PDU_HEADER_SIZE, &body);
-    if (st != RS_OK)
-        return rs_error_set(err, st, "transport: %s", rs_buf_error(out));
-    st = read_exact(c, body, frag_length - RS_PDU_HEADER_SIZE, deadline, &got, err);
-    if (st == RS_ERR_CLOSED)
-        return rs_error_set(err, RS_ERR_TRUNCATED, "transport: %s closed the connection inside a PDU "
-                            "(%zu of %zu bytes)", c->peer, RS_PDU_HEADER_SIZE + got, frag_length);
-    if (st == RS_OK && rs_trace_enabled())
-        emit_pdu(RS_TRACE_PDU_RECEIVED, c, out->data, out->len);
-    return st;
+    rs_buf_view(pdu, c->ahead + c->ahead_start, frag_length);
+    c->ahead_start += frag_length;
+    if (rs_trace_enabled())
+        emit_pdu(RS_TRACE_PDU_RECEIVED, c, pdu->data, pdu->len);
+    return RS_OK;
 }
 
 size_t rs_conn_buffered(const rs_conn *c)
@@ -624,14 +630,16 @@ size_t rs_conn_buffered(const rs_conn *c)
     return c->ahead_end - c->ahead_start;
 }
 
-bool rs_conn_ready(rs_conn *c)
+/* One recv() with `flags` into the empty read-ahead buffer: true when bytes came, or the peer
+ * closed or broke the connection (the next read reports it). */
+static bool read_first(rs_conn *c, int flags)
 {
     if (rs_conn_buffered(c) > 0)
         return true;
-    if (c->ahead == NULL && (c->ahead = malloc(READ_AHEAD_SIZE)) == NULL)
+    if (ensure_ahead(c, NULL) != RS_OK)
         return false; /* no memory now: the caller waits and the read reports it */
     for (;;) {
-        ssize_t r = recv(c->fd, c->ahead, READ_AHEAD_SIZE, MSG_DONTWAIT);
+        ssize_t r = recv(c->fd, c->ahead, READ_AHEAD_SIZE, flags);
         if (r > 0) {
             c->ahead_start = 0;
             c->ahead_end = (size_t)r;
@@ -641,6 +649,37 @@ bool rs_conn_ready(rs_conn *c)
             continue;
         /* End of stream and errors stay where the next read finds them: it reports them. */
         return !(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+    }
+}
+
+bool rs_conn_ready(rs_conn *c)
+{
+    return read_first(c, MSG_DONTWAIT);
+}
+
+rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+    if (ms <= 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: cannot set a receive timeout of %d ms: %s",
+                            ms, ms <= 0 ? "not positive" : strerror(errno));
+    c->await_set = true;
+    return RS_OK;
+}
+
+bool rs_conn_await(rs_conn *c)
+{
+    if (rs_conn_buffered(c) == 0 && c->await_set && rs_trace_enabled())
+        rs_trace_flush(); /* events held back go out before this process waits */
+    return read_first(c, c->await_set ? 0 : MSG_DONTWAIT);
+}
+
+void rs_conn_trim(rs_conn *c)
+{
+    if (rs_conn_buffered(c) == 0) {
+        free(c->ahead);
+        c->ahead = NULL;
+        c->ahead_start = c->ahead_end = 0;
     }
 }
 
@@ -792,7 +831,7 @@ rs_status rs_listener_accept(rs_listener *l, int64_t deadline, rs_conn **out, rs
         int fd = accept(l->fd, (struct sockaddr *)&ss, &len);
         if (fd >= 0) {
             char peer[PEER_MAX];
-            rs_status st = set_nonblocking(fd, err);
+            rs_status st = set_blocking(fd, err);
             if (st != RS_OK) {
                 close(fd);
                 return st;

@@ -3,14 +3,14 @@
  * A connection carries a byte stream; DCE/RPC cuts it into PDUs by the frag_length in each 16-byte
  * header. rs_conn_recv_pdu() returns exactly one PDU: the header, a check of its frag_length, then
  * the rest. It reads ahead of that PDU (rs_conn_buffered()), so that one recv() usually brings a
- * whole PDU. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
+ * whole PDU, and returns it where it was read, without copying it. Every wait has a deadline, so a silent peer costs a timeout, never a hang.
  *
  *     rs_binding b;  rs_conn *c;  rs_error err = {0};
  *     if (rs_binding_parse("ncacn_ip_tcp:127.0.0.1[4747]", &b) != RS_OK) ...
  *     if (rs_conn_connect(&b, rs_clock_ns() + 5 * RS_NS_PER_S, &c, &err) != RS_OK)
  *         fprintf(stderr, "%s\n", err.message);
- *     rs_conn_send(c, pdu, len, deadline, &err);      // all bytes or an error
- *     rs_conn_recv_pdu(c, &in, 4280, deadline, &err); // one whole PDU into `in`
+ *     rs_conn_send(c, req, len, deadline, &err);      // all bytes or an error
+ *     rs_conn_recv_pdu(c, 4280, deadline, &pdu, &err); // `pdu` views one whole PDU
  *     rs_conn_close(c);
  *
  * ncalrpc endpoints are Unix sockets: a NAME made of letters, digits, '.', '_' and '-' lives in
@@ -81,15 +81,16 @@ RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t l
 RS_MUST_CHECK rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
                                                int64_t deadline, size_t *sends, rs_error *err);
 
-/* Reads one whole PDU into `out` (which is reset first): the 16-byte header, then the rest of its
- * frag_length. A frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before anything more
- * is read or allocated. RS_ERR_CLOSED if the peer closed between PDUs; RS_ERR_TRUNCATED if it
+/* Reads one whole PDU and makes `pdu` a view of its bytes, in the connection's read-ahead
+ * buffer: no copy. The view is valid until the next read on c (or rs_conn_trim(), or close).
+ * The 16-byte header first; a frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before
+ * anything more is read. RS_ERR_CLOSED if the peer closed between PDUs; RS_ERR_TRUNCATED if it
  * closed inside one; RS_ERR_TIMEOUT at the deadline. */
-RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, rs_buf *out, size_t max_pdu, int64_t deadline,
+RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, size_t max_pdu, int64_t deadline, rs_buf *pdu,
                                          rs_error *err);
 
 /* Bytes already read from the socket and not yet returned as a PDU: rs_conn_recv_pdu() reads
- * ahead (up to 16 KiB per recv()), so a peer that sent two PDUs at once may leave the second
+ * ahead (up to 64 KiB per recv()), so a peer that sent two PDUs at once may leave the second
  * here, where poll() on rs_conn_fd() cannot see it. An event loop checks this before it waits. */
 size_t rs_conn_buffered(const rs_conn *c);
 
@@ -98,6 +99,20 @@ size_t rs_conn_buffered(const rs_conn *c);
  * connection (which the read then reports). One recv() when nothing is buffered: cheaper than a
  * poll() and a recv() when the next PDU is usually there already. */
 bool rs_conn_ready(rs_conn *c);
+
+/* Gives the socket a receive timeout of `ms` for rs_conn_await(). (A read by rs_conn_recv_pdu()
+ * that finds nothing then waits in steps of `ms`, to its own deadline.) */
+RS_MUST_CHECK rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err);
+
+/* rs_conn_ready(), waiting up to the time rs_conn_set_await() set inside that one recv(): true
+ * when bytes came (or the peer closed: the next read reports it), false when nothing came in
+ * that time. Without rs_conn_set_await(), it does not wait. A kernel timer per wait, but no
+ * poll(): on TCP the cheaper of the two (see the server's linger()). */
+bool rs_conn_await(rs_conn *c);
+
+/* Frees the read-ahead buffer if it holds nothing, so that an idle connection keeps no 64 KiB;
+ * the next read allocates it again. */
+void rs_conn_trim(rs_conn *c);
 
 /* Waits until the connection has bytes to read (or has closed) or the deadline passes:
  * RS_OK when readable (bytes already read ahead count), RS_ERR_TIMEOUT otherwise. */

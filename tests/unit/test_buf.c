@@ -173,7 +173,7 @@ static void test_sub_buffer_is_bounded_by_its_parent(void **state)
     (void)state;
     static const uint8_t src[] = {0x02, 0x00, 0xAA, 0xBB, 0xCC};
     rs_buf in, sub;
-    uint16_t n;
+    uint16_t n = 0;
     uint8_t x;
     rs_buf_view(&in, src, sizeof src);
     assert_int_equal(rs_buf_get_u16(&in, RS_LE, &n), RS_OK);

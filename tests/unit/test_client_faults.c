@@ -105,7 +105,7 @@ static bool f_recv(fake *f, rs_conn *c, rs_buf *in, rs_pdu *pdu)
 {
     if (c == NULL)
         return false;
-    if (rs_conn_recv_pdu(c, in, 65535, in_ms(5000), NULL) != RS_OK) {
+    if (rs_conn_recv_pdu(c, 65535, in_ms(5000), in, NULL) != RS_OK) {
         trouble(f, "the client sent nothing");
         return false;
     }
@@ -134,7 +134,7 @@ static void f_wait_close(rs_conn *c)
 {
     rs_buf in;
     rs_buf_init(&in, 65536);
-    while (c != NULL && rs_conn_recv_pdu(c, &in, 65535, in_ms(5000), NULL) == RS_OK)
+    while (c != NULL && rs_conn_recv_pdu(c, 65535, in_ms(5000), &in, NULL) == RS_OK)
         ;
     rs_buf_free(&in);
     rs_conn_close(c);

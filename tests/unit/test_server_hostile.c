@@ -160,7 +160,7 @@ static void recv_pdu(rs_conn *c, rs_buf *in, rs_pdu *pdu)
 {
     rs_error err = {0};
     rs_buf_init(in, 65536);
-    if (rs_conn_recv_pdu(c, in, 65535, in_ms(3000), &err) != RS_OK)
+    if (rs_conn_recv_pdu(c, 65535, in_ms(3000), in, &err) != RS_OK)
         fail_msg("no PDU from the server: %s", err.message);
     rs_buf view;
     rs_buf_view(&view, in->data, in->len);
@@ -173,7 +173,7 @@ static void expect_closed(rs_conn *c)
 {
     rs_buf in;
     rs_buf_init(&in, 65536);
-    rs_status st = rs_conn_recv_pdu(c, &in, 65535, in_ms(3000), NULL);
+    rs_status st = rs_conn_recv_pdu(c, 65535, in_ms(3000), &in, NULL);
     rs_buf_free(&in);
     if (st != RS_ERR_CLOSED)
         fail_msg("expected the server to close the connection, got %s", rs_status_name(st));
@@ -526,10 +526,10 @@ static void test_pdu_cut_at_every_offset(void **state)
         raw_send(c, buf, cut);
         rs_buf in;
         rs_buf_init(&in, 65536);
-        rs_status st = rs_conn_recv_pdu(c, &in, 65535, in_ms(3000), NULL);
+        rs_status st = rs_conn_recv_pdu(c, 65535, in_ms(3000), &in, NULL);
         if (st == RS_OK) { /* a bind_nak, then the close */
             assert_int_equal(in.data[2], RS_PTYPE_BIND_NAK);
-            st = rs_conn_recv_pdu(c, &in, 65535, in_ms(3000), NULL);
+            st = rs_conn_recv_pdu(c, 65535, in_ms(3000), &in, NULL);
         }
         assert_int_equal(st, RS_ERR_CLOSED);
         rs_buf_free(&in);
@@ -672,7 +672,7 @@ static void test_connection_limit(void **state)
         send_pdu(c, &pdu);
         rs_buf in;
         rs_buf_init(&in, 65536);
-        rs_status st = rs_conn_recv_pdu(c, &in, 65535, in_ms(3000), NULL);
+        rs_status st = rs_conn_recv_pdu(c, 65535, in_ms(3000), &in, NULL);
         rs_buf_free(&in);
         rs_conn_close(c);
         if (st == RS_OK)

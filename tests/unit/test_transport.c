@@ -1,5 +1,9 @@
 /* test_transport.c -- real sockets on loopback: whole PDUs, peers that close or stall, ncalrpc.
  *
+ * PDUs are returned as views into the connection's read-ahead buffer: checked byte for byte for
+ * PDUs of every size up to the largest (65,535 bytes) arriving in pieces of every size, cut at
+ * every place, several in one read, and one PDU straddling two reads.
+ *
  * Bad input tried: a peer that closes between PDUs, inside a header, inside a body; half a header
  * and silence; frag_length below 16 and above the limit; a header of another protocol version; a
  * refused connection; a socket name already in use and a stale socket file.
@@ -8,7 +12,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,16 +73,16 @@ static void test_tcp_whole_pdus(void **state)
     two[36] = 0x99; /* first body byte of the second PDU */
     assert_int_equal(rs_conn_send(c, two, sizeof two, in_ms(2000), &err), RS_OK);
     rs_buf_init(&in, 65536);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_OK);
     assert_int_equal(in.len, 20);
     assert_memory_equal(in.data, pdu20, 20);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_OK);
     assert_int_equal(in.len, 20);
     assert_int_equal(in.data[16], 0x99);
 
     /* The client closes between PDUs: a clean close. */
     rs_conn_close(c);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_ERR_CLOSED);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_ERR_CLOSED);
     assert_non_null(strstr(err.message, "closed the connection"));
     rs_buf_free(&in);
     rs_conn_close(s);
@@ -110,11 +116,11 @@ static void test_ready_reads_ahead(void **state)
     }
     assert_true(ready);
     assert_int_equal(rs_conn_buffered(s), 40);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_OK);
     assert_memory_equal(in.data, pdu20, 20);
     assert_int_equal(rs_conn_buffered(s), 20);
     assert_true(rs_conn_ready(s)); /* the second, already here */
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_OK);
     assert_int_equal(rs_conn_buffered(s), 0);
     assert_false(rs_conn_ready(s));
 
@@ -126,7 +132,7 @@ static void test_ready_reads_ahead(void **state)
             usleep(5000);
     }
     assert_true(ready);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_ERR_CLOSED);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_ERR_CLOSED);
     rs_buf_free(&in);
     rs_conn_close(s);
     rs_listener_close(l);
@@ -146,7 +152,7 @@ static rs_status server_reads(const uint8_t *bytes, size_t n, bool then_close, s
         c = NULL;
     }
     rs_buf_init(&in, 65536);
-    rs_status st = rs_conn_recv_pdu(s, &in, max_pdu, in_ms(deadline_ms), err);
+    rs_status st = rs_conn_recv_pdu(s, max_pdu, in_ms(deadline_ms), &in, err);
     rs_buf_free(&in);
     rs_conn_close(c);
     rs_conn_close(s);
@@ -255,7 +261,7 @@ static void test_lrpc(void **state)
     assert_int_equal(rs_conn_protseq(s), RS_PROTSEQ_LRPC);
     assert_int_equal(rs_conn_send(c, pdu20, sizeof pdu20, in_ms(2000), &err), RS_OK);
     rs_buf_init(&in, 4280);
-    assert_int_equal(rs_conn_recv_pdu(s, &in, 4280, in_ms(2000), &err), RS_OK);
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &in, &err), RS_OK);
     assert_memory_equal(in.data, pdu20, sizeof pdu20);
     rs_buf_free(&in);
     rs_conn_close(c);
@@ -287,6 +293,97 @@ static void test_lrpc(void **state)
     assert_int_equal(rs_listener_open(&b, &l, &err), RS_ERR_ADDRESS);
 }
 
+
+/* A stream of PDUs of many sizes, each filled with its own pattern. */
+#define STREAM_PDUS 12
+static const size_t stream_sizes[STREAM_PDUS] = {16, 20, 4280, 17, 65535, 24, 4096, 65535,
+                                                 33, 1000, 16, 40000};
+
+static size_t build_stream(uint8_t *out)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < STREAM_PDUS; i++) {
+        size_t n = stream_sizes[i];
+        memcpy(out + at, pdu20, 16);
+        out[at + 8] = (uint8_t)n;
+        out[at + 9] = (uint8_t)(n >> 8);
+        out[at + 12] = (uint8_t)i; /* call id: which PDU */
+        for (size_t k = 16; k < n; k++)
+            out[at + k] = (uint8_t)(k * 7 + i);
+        at += n;
+    }
+    return at;
+}
+
+typedef struct {
+    rs_conn *c;
+    const uint8_t *bytes;
+    size_t len;
+    size_t piece; /* bytes per send; 0: all at once */
+} writer;
+
+static void *write_in_pieces(void *arg)
+{
+    writer *w = arg;
+    for (size_t at = 0; at < w->len;) {
+        size_t n = w->piece == 0 || w->piece > w->len - at ? w->len - at : w->piece;
+        if (rs_conn_send(w->c, w->bytes + at, n, in_ms(5000), NULL) != RS_OK)
+            break;
+        at += n;
+        if (w->piece != 0 && (at / w->piece) % 5 == 0)
+            usleep(200); /* let the reader catch up now and then: reads end mid-PDU */
+    }
+    return NULL;
+}
+
+static void test_pdus_in_pieces(void **state)
+{
+    (void)state;
+    static const size_t pieces[] = {0, 1, 7, 16, 1000, 4281, 65536};
+    uint8_t *stream = malloc(300000);
+    assert_non_null(stream);
+    size_t len = build_stream(stream);
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        rs_listener *l;
+        rs_conn *c, *s;
+        tcp_pair(&l, &c, &s);
+        writer w = {.c = c, .bytes = stream, .len = len, .piece = pieces[p]};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, write_in_pieces, &w), 0);
+        size_t at = 0;
+        for (size_t i = 0; i < STREAM_PDUS; i++) {
+            rs_buf pdu;
+            rs_error err = {0};
+            assert_int_equal(rs_conn_recv_pdu(s, 65535, in_ms(5000), &pdu, &err), RS_OK);
+            assert_int_equal(pdu.len, stream_sizes[i]);
+            assert_memory_equal(pdu.data, stream + at, pdu.len);
+            at += pdu.len;
+        }
+        pthread_join(t, NULL);
+        assert_int_equal(rs_conn_buffered(s), 0);
+        rs_conn_close(c);
+        rs_conn_close(s);
+        rs_listener_close(l);
+    }
+    free(stream);
+}
+
+/* The largest PDU is refused by a smaller limit before its body is read; within the limit, a
+ * PDU whose frag_length needs all 16 bits arrives whole. */
+static void test_largest_pdu_and_the_limit(void **state)
+{
+    (void)state;
+    uint8_t *stream = malloc(300000);
+    assert_non_null(stream);
+    build_stream(stream);
+    size_t first_big = 16 + 20 + 4280 + 17; /* offset of the first 65,535-byte PDU */
+    rs_error err = {0};
+    assert_int_equal(server_reads(stream + first_big, 65535, false, 65534, 2000, &err),
+                     RS_ERR_PROTOCOL);
+    assert_non_null(strstr(err.message, "65535"));
+    free(stream);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +395,8 @@ int main(void)
         cmocka_unit_test(test_big_endian_length),
         cmocka_unit_test(test_refused_and_accept_timeout),
         cmocka_unit_test(test_lrpc),
+        cmocka_unit_test(test_pdus_in_pieces),
+        cmocka_unit_test(test_largest_pdu_and_the_limit),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }

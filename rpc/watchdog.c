@@ -1,0 +1,159 @@
+/* watchdog.c -- one thread that shuts down the sockets of reads past their deadline. See
+ * watchdog.h.
+ *
+ * The watches in progress are a doubly linked list under one lock; the thread sleeps on a
+ * condition variable (CLOCK_MONOTONIC) until the earliest deadline, and is signalled only when a
+ * new watch is due before the time it sleeps to. */
+#include "watchdog.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trace.h"
+
+#define NS_PER_S INT64_C(1000000000)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;          /* CLOCK_MONOTONIC; made by start() */
+static bool started;                 /* the thread runs (in this process: reset at fork) */
+static bool start_failed;            /* it could not start: watches are refused */
+static rs_watch *watches;            /* in progress, newest first */
+static int64_t sleeping_until = -1;  /* the deadline the thread sleeps to; -1: none, INT64_MAX: for ever */
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* Fires every watch past its deadline; returns the earliest deadline left (INT64_MAX: none).
+ * Under the lock. */
+static int64_t fire_due(void)
+{
+    int64_t now = rs_trace_clock_ns();
+    int64_t next = INT64_MAX;
+    for (rs_watch *w = watches; w != NULL; w = w->next) {
+        if (w->fired)
+            continue;
+        if (w->deadline <= now) {
+            w->fired = true;
+            if (w->action == RS_WATCH_SHUTDOWN) {
+                (void)shutdown(w->fd, SHUT_RDWR); /* the blocked recv() returns */
+            } else {
+                char byte = 1;
+                ssize_t n = write(w->fd, &byte, 1); /* the poll() returns */
+                (void)n;
+            }
+        } else if (w->deadline < next) {
+            next = w->deadline;
+        }
+    }
+    return next;
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        int64_t next = fire_due();
+        sleeping_until = next;
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&wake, &lock);
+            continue;
+        }
+        /* The runtime's clock may stand still (a step gate): sleep what is left of it in real
+         * time, then look again. */
+        int64_t at = monotonic_ns() + (next - rs_trace_clock_ns());
+        struct timespec ts = {.tv_sec = (time_t)(at / NS_PER_S), .tv_nsec = (long)(at % NS_PER_S)};
+        (void)pthread_cond_timedwait(&wake, &lock, &ts);
+    }
+    return NULL;
+}
+
+/* In a child after fork() the thread is gone, and the lock may have been held by a thread that
+ * is gone too: both start afresh. The child's own watches (none can be in progress in the one
+ * thread that forked) begin on an empty list. */
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    started = false;
+    start_failed = false;
+    watches = NULL;
+    sleeping_until = -1;
+}
+
+/* Starts the thread, with every signal blocked in it (signals are the program's threads' to
+ * take). Under the lock. */
+static bool start(void)
+{
+    static bool fork_handler;
+    if (!fork_handler) {
+        if (pthread_atfork(NULL, NULL, after_fork_in_child) != 0)
+            return false;
+        fork_handler = true;
+    }
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&wake, &attr);
+    pthread_condattr_destroy(&attr);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t tattr;
+    pthread_attr_init(&tattr);
+    pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&tattr, 64 * 1024);
+    pthread_t t;
+    int rc = pthread_create(&t, &tattr, watchdog_main, NULL);
+    pthread_attr_destroy(&tattr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc == 0;
+}
+
+bool rs_watch_begin(rs_watch *w, rs_watch_action action, int fd, int64_t deadline)
+{
+    pthread_mutex_lock(&lock);
+    if (!started && !start_failed) {
+        started = start();
+        start_failed = !started;
+    }
+    if (!started) {
+        pthread_mutex_unlock(&lock);
+        return false;
+    }
+    w->action = action;
+    w->fd = fd;
+    w->deadline = deadline;
+    w->fired = false;
+    w->prev = NULL;
+    w->next = watches;
+    if (watches != NULL)
+        watches->prev = w;
+    watches = w;
+    if (deadline < sleeping_until || sleeping_until < 0)
+        pthread_cond_signal(&wake); /* due before the thread would wake: it looks again */
+    pthread_mutex_unlock(&lock);
+    return true;
+}
+
+bool rs_watch_end(rs_watch *w)
+{
+    pthread_mutex_lock(&lock);
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        watches = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    bool fired = w->fired;
+    pthread_mutex_unlock(&lock);
+    return fired;
+}
