@@ -565,6 +565,11 @@ void rs_ndr_set_separate_blocks(rs_ndr *ndr)
     ndr->mem.separate = true;
 }
 
+void rs_ndr_set_in_place(rs_ndr *ndr)
+{
+    ndr->in_place = true;
+}
+
 rs_status rs_ndr_release(rs_ndr *ndr)
 {
     rs_status st = usable(ndr, RS_NDR_DECODE);
@@ -1363,6 +1368,53 @@ rs_status rs_ndr_put_conformant_array(rs_ndr *ndr, const char *name, rs_ndr_prim
     return st;
 }
 
+/* Whether n elements of t may stay where they lie at `p` in the stub data
+ * (rs_ndr_set_in_place()): the same bytes in memory as on the wire, and aligned for them. */
+static bool fits_in_place(const rs_ndr *ndr, rs_ndr_prim t, const uint8_t *p, uint32_t n)
+{
+    if (!ndr->in_place || ndr->mem.separate || n == 0)
+        return false;
+    switch (t) {
+    case RS_NDR_BYTE:
+    case RS_NDR_CHAR:
+    case RS_NDR_SMALL:
+    case RS_NDR_USMALL:
+        return true;
+    case RS_NDR_BOOLEAN: /* any nonzero byte is TRUE on the wire; a C bool holds only 0 or 1 */
+    case RS_NDR_ENUM:
+    case RS_NDR_V1_ENUM: /* checked and widened one by one */
+        return false;
+    default:
+        return prims[t].mem == prims[t].wire && ndr->endian == host_endian() &&
+               (uintptr_t)p % prims[t].wire == 0;
+    }
+}
+
+/* get_block() for an array that stays where it lies: *elems points into the stub data, or is
+ * NULL (and nothing is read) when the array does not fit in place. */
+static rs_status get_block_in_place(rs_ndr *ndr, const char *name, rs_ndr_prim t, uint32_t n,
+                                    void **elems)
+{
+    *elems = NULL;
+    size_t ws = prims[t].wire;
+    size_t at = ndr->buf->pos;
+    size_t pad = pad_for(at, ws);
+    if (n > (SIZE_MAX - 8) / ws || pad + (size_t)n * ws > rs_buf_remaining(ndr->buf))
+        return RS_OK; /* get_block() says what is wrong */
+    const uint8_t *p = ndr->buf->data + at + pad;
+    if (!fits_in_place(ndr, t, p, n))
+        return RS_OK;
+    const uint8_t *taken;
+    rs_status st = rs_buf_get_ptr(ndr->buf, pad + (size_t)n * ws, &taken);
+    if (st != RS_OK)
+        return buf_failed(ndr, st, name, rs_ndr_prim_name(t));
+    *elems = (void *)(uintptr_t)p; /* the stub data's owner lets it be written (see ndr.h) */
+    if (ndr->recording)
+        return record_aligned(ndr, name, rs_ndr_prim_name(t), RS_NDR_ROLE_DATA, at, pad, ws,
+                              (size_t)n * ws, n);
+    return RS_OK;
+}
+
 rs_status rs_ndr_get_conformant_array(rs_ndr *ndr, const char *name, rs_ndr_prim t,
                                       void *elems_slot, uint32_t *n)
 {
@@ -1371,11 +1423,14 @@ rs_status rs_ndr_get_conformant_array(rs_ndr *ndr, const char *name, rs_ndr_prim
     rs_status st = check_prim(ndr, name, t);
     if (st == RS_OK)
         st = rs_ndr_get_conformance(ndr, name, prims[t].wire, &count);
-    /* count * mem size cannot overflow: count * wire size fits in the bytes left */
-    if (st == RS_OK)
+    if (st == RS_OK && ndr->in_place)
+        st = get_block_in_place(ndr, name, t, count, &elems);
+    if (st == RS_OK && elems == NULL) { /* copied out */
+        /* count * mem size cannot overflow: count * wire size fits in the bytes left */
         st = ndr_alloc(ndr, name, (size_t)count * prims[t].mem, false, &elems);
-    if (st == RS_OK)
-        st = get_block(ndr, name, t, rs_ndr_prim_name(t), elems, count);
+        if (st == RS_OK)
+            st = get_block(ndr, name, t, rs_ndr_prim_name(t), elems, count);
+    }
     if (st != RS_OK)
         return st;
     store_slot(elems_slot, elems);

@@ -295,6 +295,7 @@ struct rs_ndr {
     rs_ndr_observer observer; /* NULL: nobody is told */
     void *observer_ctx;
     bool recording;        /* layout or observer set: the one branch taken per field when not */
+    bool in_place;         /* rs_ndr_set_in_place() */
     void *user;            /* for the generated stubs' callbacks; the stream never touches it */
 
     uint32_t next_referent_id; /* the id the next new referent gets */
@@ -390,6 +391,13 @@ RS_MUST_CHECK rs_status rs_ndr_take(rs_ndr *ndr, rs_ndr_mem *mem);
  * the caller, who frees each pointer with free() (MIDL's midl_user_free). Call before the first get;
  * until rs_ndr_release() the stream still owns everything and rs_ndr_free() frees it all. */
 void rs_ndr_set_separate_blocks(rs_ndr *ndr);
+
+/* Lets a decode leave a conformant array where it lies in the stub data instead of copying it
+ * out, when its wire form is its memory form: bytes and chars, and wider numbers in this
+ * machine's byte order whose place in memory is aligned for them. The array is then valid, and
+ * writable, as long as the stub data is. For a server's [in] parameters, which live until the
+ * reply is sent; never for data handed over to a caller (separate blocks). */
+void rs_ndr_set_in_place(rs_ndr *ndr);
 
 /* After a successful decode in separate-blocks mode: the caller now owns every value the decode
  * allocated (free() each one), and the stream forgets them. RS_ERR_INVALID_ARG if the stream is

@@ -1267,6 +1267,7 @@ static bool run_call(rs_server *s, srv_conn *sc, const rs_pdu *req, const rs_int
     call.call_id = call_id;
     rs_buf_view(&call.request, req->stub, req->stub_len);
     rs_ndr_init_decode(&call.in, &call.request, req->endian);
+    rs_ndr_set_in_place(&call.in); /* [in] arrays may stay in the request: it outlives the call */
     call.response = sc->response; /* the connection's memory, given back below */
     rs_buf_reset(&call.response);
     call.response.limit = RESPONSE_STUB_MAX;

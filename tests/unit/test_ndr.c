@@ -1782,6 +1782,120 @@ static void test_nesting_limit(void **state)
     enc_end(&e);
 }
 
+
+/* rs_ndr_set_in_place(): a conformant array whose wire form is its memory form is left where it
+ * lies in the stub data; every other one is copied out, and both decode the same values. */
+static bool points_into(const void *p, const rs_buf *b)
+{
+    return (const uint8_t *)p >= b->data && (const uint8_t *)p < b->data + b->len;
+}
+
+/* Encodes a conformant array of `count` elements of t (each element's bytes 0x01, 0x02, ...)
+ * in byte order `e` after `lead` bytes, then decodes it in place from a copy of the stub placed
+ * `shift` bytes past an aligned address; *inside says whether the result points into it. */
+static void decode_in_place(rs_ndr_prim t, rs_endian e, size_t lead, size_t shift, bool separate,
+                            bool *inside)
+{
+    enc en;
+    enc_begin(&en, e);
+    for (size_t i = 0; i < lead; i++)
+        assert_int_equal(rs_ndr_put_small(&en.ndr, "lead", 7), RS_OK);
+    uint8_t elems[64];
+    for (size_t i = 0; i < sizeof elems; i++)
+        elems[i] = (uint8_t)(i + 1);
+    size_t width = t == RS_NDR_LONG ? 4 : t == RS_NDR_HYPER ? 8 : 1;
+    uint32_t count = (uint32_t)(sizeof elems / width);
+    assert_int_equal(rs_ndr_put_conformant_array(&en.ndr, "a", t, elems, count), RS_OK);
+
+    uint8_t *mem = aligned_alloc(16, en.out.len + 16);
+    assert_non_null(mem);
+    memcpy(mem + shift, en.out.data, en.out.len);
+    rs_buf in;
+    rs_buf_view(&in, mem + shift, en.out.len);
+    rs_ndr d;
+    rs_ndr_init_decode(&d, &in, e);
+    rs_ndr_set_in_place(&d);
+    if (separate)
+        rs_ndr_set_separate_blocks(&d);
+    for (size_t i = 0; i < lead; i++) {
+        int8_t v;
+        assert_int_equal(rs_ndr_get_small(&d, "lead", &v), RS_OK);
+    }
+    void *got = NULL;
+    uint32_t n = 0;
+    assert_int_equal(rs_ndr_get_conformant_array(&d, "a", t, &got, &n), RS_OK);
+    assert_int_equal(n, count);
+    assert_int_equal(rs_buf_remaining(&in), 0);
+    *inside = points_into(got, &in);
+    /* The same values either way, in this machine's representation. */
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t want = 0, have = 0;
+        if (width == 1) {
+            want = elems[i];
+            have = ((uint8_t *)got)[i];
+        } else if (width == 4) {
+            int32_t w;
+            memcpy(&w, elems + 4 * i, 4);
+            want = (uint32_t)w;
+            have = (uint32_t)((int32_t *)got)[i];
+        } else {
+            int64_t w;
+            memcpy(&w, elems + 8 * i, 8);
+            want = (uint64_t)w;
+            have = (uint64_t)((int64_t *)got)[i];
+        }
+        assert_int_equal(have, want);
+    }
+    if (separate && !*inside)
+        assert_int_equal(rs_ndr_release(&d), RS_OK);
+    if (separate && !*inside)
+        free(got);
+    rs_ndr_free(&d);
+    free(mem);
+    enc_end(&en);
+}
+
+static void test_in_place_arrays(void **state)
+{
+    (void)state;
+    bool inside;
+    decode_in_place(RS_NDR_BYTE, RS_LE, 0, 0, false, &inside);
+    assert_true(inside);
+    decode_in_place(RS_NDR_BYTE, RS_BE, 3, 1, false, &inside); /* bytes: any order, any place */
+    assert_true(inside);
+    decode_in_place(RS_NDR_LONG, RS_LE, 0, 0, false, &inside);
+    assert_true(inside);
+    decode_in_place(RS_NDR_HYPER, RS_LE, 1, 0, false, &inside);
+    assert_true(inside);
+    decode_in_place(RS_NDR_LONG, RS_BE, 0, 0, false, &inside); /* the other byte order: copied */
+    assert_false(inside);
+    decode_in_place(RS_NDR_LONG, RS_LE, 0, 2, false, &inside); /* misaligned in memory: copied */
+    assert_false(inside);
+    decode_in_place(RS_NDR_BYTE, RS_LE, 0, 0, true, &inside); /* handed to a caller: copied */
+    assert_false(inside);
+}
+
+/* A boolean array is never left in place: a C bool holds 0 or 1, the wire any byte. */
+static void test_in_place_never_for_booleans(void **state)
+{
+    (void)state;
+    static const uint8_t wire[] = {3, 0, 0, 0, 0x00, 0x01, 0x7f};
+    rs_buf in;
+    rs_buf_view(&in, wire, sizeof wire);
+    rs_ndr d;
+    rs_ndr_init_decode(&d, &in, RS_LE);
+    rs_ndr_set_in_place(&d);
+    bool *got = NULL;
+    uint32_t n = 0;
+    assert_int_equal(rs_ndr_get_conformant_array(&d, "b", RS_NDR_BOOLEAN, &got, &n), RS_OK);
+    assert_int_equal(n, 3);
+    assert_false(points_into(got, &in));
+    assert_false(got[0]);
+    assert_true(got[1]);
+    assert_true(got[2]);
+    rs_ndr_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1815,6 +1929,8 @@ int main(void)
         cmocka_unit_test(test_layout_struct_with_padding),
         cmocka_unit_test(test_layout_limits),
         cmocka_unit_test(test_nesting_limit),
+        cmocka_unit_test(test_in_place_arrays),
+        cmocka_unit_test(test_in_place_never_for_booleans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
