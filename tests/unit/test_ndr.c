@@ -1807,7 +1807,7 @@ static void decode_in_place(rs_ndr_prim t, rs_endian e, size_t lead, size_t shif
     uint32_t count = (uint32_t)(sizeof elems / width);
     assert_int_equal(rs_ndr_put_conformant_array(&en.ndr, "a", t, elems, count), RS_OK);
 
-    uint8_t *mem = aligned_alloc(16, en.out.len + 16);
+    uint8_t *mem = aligned_alloc(16, (en.out.len + 31) / 16 * 16); /* a multiple of 16 */
     assert_non_null(mem);
     memcpy(mem + shift, en.out.data, en.out.len);
     rs_buf in;
