@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,9 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;          /* CLOCK_MONOTONIC; made by start() */
 static bool started;                 /* the thread runs (in this process: reset at fork) */
-static bool start_failed;            /* it could not start: watches are refused */
+static bool start_failed;            /* it could not start, or the process exits: no watches */
+static bool quit;                    /* the process exits: the thread returns */
+static pthread_t thread;
 static rs_watch *watches;            /* in progress, newest first */
 static int64_t sleeping_until = -1;  /* the deadline the thread sleeps to; -1: none, INT64_MAX: for ever */
 
@@ -60,7 +63,7 @@ static void *watchdog_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&lock);
-    for (;;) {
+    while (!quit) {
         int64_t next = fire_due();
         sleeping_until = next;
         if (next == INT64_MAX) {
@@ -73,7 +76,23 @@ static void *watchdog_main(void *arg)
         struct timespec ts = {.tv_sec = (time_t)(at / NS_PER_S), .tv_nsec = (long)(at % NS_PER_S)};
         (void)pthread_cond_timedwait(&wake, &lock, &ts);
     }
+    pthread_mutex_unlock(&lock);
     return NULL;
+}
+
+/* At exit the thread is stopped and joined, so that the process ends with no thread of ours
+ * (and memory checkers see nothing left behind). A wait begun after that is not watched: it
+ * polls with a timeout instead (rs_watch_begin() returns false). */
+static void stop_at_exit(void)
+{
+    pthread_mutex_lock(&lock);
+    bool running = started;
+    quit = true;
+    start_failed = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    if (running)
+        pthread_join(thread, NULL);
 }
 
 /* In a child after fork() the thread is gone, and the lock may have been held by a thread that
@@ -84,6 +103,7 @@ static void after_fork_in_child(void)
     pthread_mutex_init(&lock, NULL);
     started = false;
     start_failed = false;
+    quit = false;
     watches = NULL;
     sleeping_until = -1;
 }
@@ -92,11 +112,11 @@ static void after_fork_in_child(void)
  * take). Under the lock. */
 static bool start(void)
 {
-    static bool fork_handler;
-    if (!fork_handler) {
-        if (pthread_atfork(NULL, NULL, after_fork_in_child) != 0)
+    static bool handlers; /* once per process image: a child inherits them */
+    if (!handlers) {
+        if (pthread_atfork(NULL, NULL, after_fork_in_child) != 0 || atexit(stop_at_exit) != 0)
             return false;
-        fork_handler = true;
+        handlers = true;
     }
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -109,10 +129,8 @@ static bool start(void)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_t tattr;
     pthread_attr_init(&tattr);
-    pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&tattr, 64 * 1024);
-    pthread_t t;
-    int rc = pthread_create(&t, &tattr, watchdog_main, NULL);
+    int rc = pthread_create(&thread, &tattr, watchdog_main, NULL);
     pthread_attr_destroy(&tattr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc == 0;
