@@ -1511,13 +1511,13 @@ static bool linger(rs_server *s, srv_conn *sc, bell *b)
         return false; /* others wait already: give way, even with a request at hand */
     if (atomic_load(&s->idle_workers) > 0 && sc->await_set)
         return rs_conn_await(sc->conn) && !atomic_load(&s->stop_requested);
-    if (rs_trace_enabled())
-        rs_trace_flush(); /* events held back go out before this worker waits */
     atomic_fetch_add(&s->lingering, 1);
     bool ready = false;
     int64_t until = rs_clock_ns() + LINGER_MS * RS_NS_PER_MS;
     rs_watch w;
-    bool rung_at_end = b->fd[1] >= 0 && rs_watch_begin(&w, RS_WATCH_RING, b->fd[1], until);
+    bool rung_at_end = b->fd[1] >= 0 && !rs_trace_may_pause() &&
+                       rs_watch_begin(&w, RS_WATCH_RING, b->fd[1],
+                                      rs_watch_now() + LINGER_MS * RS_NS_PER_MS);
     /* Others wait already: no linger at all. */
     bool others_wait = atomic_load(&s->queue_len) > atomic_load(&s->idle_workers);
     while (!others_wait) {

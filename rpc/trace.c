@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "watchdog.h"
+
 _Static_assert(RS_TRACE_RECORD_MIN == 65, "trace.h documents the smallest record as 65 bytes");
 _Static_assert(RS_TRACE_FIXED_SIZE - RS_TRACE_LENGTH_SIZE +
                        RS_TRACE_STRING_COUNT * (2 + RS_TRACE_STRING_MAX) + 1 + 4 +
@@ -456,6 +458,15 @@ static int64_t monotonic_ns(void)
     return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+/* True once a step-mode sink was opened: sink_install() sets it, nothing clears it. */
+static _Atomic bool step_sink_opened = false;
+
+bool rs_trace_may_pause(void)
+{
+    return atomic_load_explicit(&gate_used, memory_order_acquire) ||
+           atomic_load_explicit(&step_sink_opened, memory_order_acquire);
+}
+
 int64_t rs_trace_clock_ns(void)
 {
     int64_t now = monotonic_ns();
@@ -492,9 +503,11 @@ static void pause_end(void)
 
 typedef enum { SINK_NONE, SINK_SOCKET, SINK_FILE, SINK_CALLBACK } sink_kind;
 
-/* Records waiting in the sink's buffer are written once they pass this many bytes, or sooner
- * (see deferrable()). The buffer is kept between writes up to PENDING_KEEP_BYTES. */
+/* Records waiting in the sink's buffer are written once they pass this many bytes, or once the
+ * oldest has waited PENDING_LAG_NS, or sooner (see deferrable()). The buffer is kept between
+ * writes up to PENDING_KEEP_BYTES. */
 #define PENDING_FLUSH_BYTES (64 * 1024)
+#define PENDING_LAG_NS (2 * 1000 * 1000)
 #define PENDING_KEEP_BYTES (256 * 1024)
 
 static struct {
@@ -508,6 +521,8 @@ static struct {
     uint64_t seq;         /* the last seq given out */
     uint32_t pid;         /* getpid(), cached; 0 again in a forked child */
     rs_buf pending;       /* SINK_SOCKET, SINK_FILE: encoded records not yet written */
+    rs_watch lag;         /* the watchdog writes them PENDING_LAG_NS after the first ... */
+    bool lag_set;         /* ... while this is true */
 } sink = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -553,6 +568,10 @@ static int write_all(int fd, bool is_socket, const uint8_t *p, size_t len);
  * gone either way: the stream stays whole or the sink is dropped). sink.lock held. */
 static int write_pending(void)
 {
+    if (sink.lag_set) {
+        (void)rs_watch_end(&sink.lag); /* nothing waits now (a call begun already finds that) */
+        sink.lag_set = false;
+    }
     int e = 0;
     if (sink.pending.len > 0 && sink.fd >= 0)
         e = write_all(sink.fd, sink.kind == SINK_SOCKET, sink.pending.data, sink.pending.len);
@@ -588,7 +607,7 @@ static void sink_drop(const char *fmt, ...)
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     rs_buf_reset(&sink.pending); /* the sink is broken: what waits for it is lost with it */
-    sink_clear();
+    sink_clear(); /* (which ends the lag's watch) */
     set_error("%s; tracing is off", why);
 }
 
@@ -599,6 +618,8 @@ static void sink_install(sink_kind kind, int fd, bool step, rs_trace_callback fn
     sink.kind = kind;
     sink.fd = fd;
     sink.step = step && kind == SINK_SOCKET;
+    if (sink.step)
+        atomic_store_explicit(&step_sink_opened, true, memory_order_release);
     sink.fn = fn;
     sink.ctx = ctx;
     set_error("%s", "");
@@ -628,6 +649,7 @@ static void fork_child(void)
     pthread_mutex_unlock(&clock_lock);
     sink.pid = 0;
     rs_buf_reset(&sink.pending); /* the parent's records, which the parent writes */
+    sink.lag_set = false;        /* the parent's watch, in the parent's watchdog */
     if (sink.kind == SINK_SOCKET)
         sink_drop("trace: a forked child does not share its parent's trace connection");
     pthread_mutex_unlock(&sink.lock);
@@ -1044,30 +1066,32 @@ rs_trace_verdict rs_trace_take_verdict(void)
     return v;
 }
 
-/* Events that may wait in the sink's buffer: each is followed, before this process waits for
- * anything, by one that may not -- PDU_SENT (the peer answers next), PROCEDURE_ENTER (the
- * program's code may take its time), CALL_END (back to the program) -- or by a wait in the
- * transport, which calls rs_trace_flush() first. So a reader sees every event before the process
- * could be seen waiting after it, with one write() for the dozen events of a call's stub and
- * runtime work instead of one each. Errors, connections and the rest are written at once. */
+/* Events that may wait in the sink's buffer, outside step mode: every step of a call. They go
+ * out together, in order, when the buffer passes PENDING_FLUSH_BYTES or PENDING_LAG_NS after the
+ * first of them (the watchdog writes them then, watchdog.h) -- one write() for the events of
+ * many calls instead of one or more per call, each of which woke the reader. So a reader sees
+ * every event at most 2 ms after it happened, even when the process then waits for a long time.
+ * Failures and the life of connections are written at once: a process may die right after. */
 static bool deferrable(rs_trace_kind kind)
 {
     switch (kind) {
-    case RS_TRACE_CALL_BEGIN:
-    case RS_TRACE_PARAM_READ:
-    case RS_TRACE_PARAM_WRITTEN:
-    case RS_TRACE_NDR_PUT:
-    case RS_TRACE_NDR_GET:
-    case RS_TRACE_NDR_CONVERT:
-    case RS_TRACE_PDU_BUILT:
-    case RS_TRACE_PDU_RECEIVED:
-    case RS_TRACE_PDU_REASSEMBLED:
-    case RS_TRACE_DISPATCH:
-    case RS_TRACE_BIND:
-        return true;
-    default:
+    case RS_TRACE_FAULT:
+    case RS_TRACE_ERROR:
+    case RS_TRACE_TIMEOUT:
+    case RS_TRACE_CONNECT:
+    case RS_TRACE_ACCEPT:
+    case RS_TRACE_LISTEN:
+    case RS_TRACE_CLOSE:
         return false;
+    default:
+        return true;
     }
+}
+
+/* The watchdog's call, PENDING_LAG_NS after the first record began to wait. */
+static void write_lagging(void)
+{
+    rs_trace_flush();
 }
 
 /* Encodes the event into the sink's buffer and writes what waits there, unless the event may
@@ -1084,8 +1108,13 @@ static void report(rs_trace_event *ev)
         return;
     }
     sink.seq = ev->seq;
-    if (!sink.step && deferrable(ev->kind) && sink.pending.len < PENDING_FLUSH_BYTES)
-        return;
+    if (!sink.step && deferrable(ev->kind) && sink.pending.len < PENDING_FLUSH_BYTES) {
+        if (sink.lag_set)
+            return;
+        sink.lag_set = rs_watch_call(&sink.lag, write_lagging, rs_watch_now() + PENDING_LAG_NS);
+        if (sink.lag_set)
+            return; /* without a watchdog, nobody would write it later: now */
+    }
     int e = write_pending();
     if (e != 0) {
         sink_drop("trace: cannot write an event: %s", strerror(e));

@@ -293,11 +293,18 @@ const char *rs_trace_last_error(void);
  * again under its lock, so a sink that went away in between costs nothing). */
 void rs_trace_emit(rs_trace_event *ev);
 
-/* Writes the events the sink holds back (trace.c's deferrable(): the dozen events of a call's
- * stub and runtime work go out in one write at its next PDU_SENT, PROCEDURE_ENTER or CALL_END).
- * The transport calls it before it waits for the network, so that a process is never seen
- * waiting with events unwritten; a program need not. Call only when rs_trace_enabled(). */
+/* Writes the events the sink holds back now. Outside step mode a socket or file sink holds the
+ * steps of calls back and writes them together, at most 2 ms after the first of them (the
+ * watchdog's thread writes them then, whatever the process is doing; watchdog.h), or once they
+ * pass 64 KiB; failures and connection events are written at once, and in step mode every event
+ * is. A program need not call this: exit writes what is left. Call only when
+ * rs_trace_enabled(). */
 void rs_trace_flush(void);
+
+/* True when this process's clock (rs_trace_clock_ns()) may stand still: a step-mode sink has
+ * been opened, or the gate has held the process. Until then the clock is CLOCK_MONOTONIC, and a
+ * wait may be timed in real time (the transport's watchdog does that). */
+bool rs_trace_may_pause(void);
 
 /* The call this thread is working on, attached to every event it reports until cleared. The
  * runtime sets it when a call begins (client) or is dispatched (server). The strings are

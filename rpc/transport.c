@@ -81,8 +81,6 @@ int64_t rs_clock_ns(void)
 /* Waits for `events` on fd until the deadline: RS_OK when ready, RS_ERR_TIMEOUT when not. */
 static rs_status wait_fd(int fd, short events, int64_t deadline, rs_error *err)
 {
-    if (rs_trace_enabled())
-        rs_trace_flush(); /* events held back go out before this process waits */
     for (;;) {
         int timeout_ms = -1;
         if (deadline != RS_DEADLINE_NONE) {
@@ -554,12 +552,13 @@ static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want
     }
     for (;;) {
         /* The wait is inside recv(), cut off at the deadline by the watchdog (watchdog.h): no
-         * kernel timer per wait. A deadline already past, or no watchdog, waits in poll(). */
+         * kernel timer per wait. A deadline already past, a clock a step gate may stop, or no
+         * watchdog: the wait is in poll(), which looks at the clock again each time. */
         rs_watch w;
+        int64_t left = deadline == RS_DEADLINE_NONE ? 0 : deadline - rs_clock_ns();
         bool watched = deadline == RS_DEADLINE_NONE ||
-                       (deadline > rs_clock_ns() && rs_watch_begin(&w, RS_WATCH_SHUTDOWN, c->fd, deadline));
-        if (watched && rs_trace_enabled())
-            rs_trace_flush(); /* events held back go out before this process waits */
+                       (left > 0 && !rs_trace_may_pause() &&
+                        rs_watch_begin(&w, RS_WATCH_SHUTDOWN, c->fd, rs_watch_now() + left));
         ssize_t r = recv(c->fd, c->ahead + c->ahead_end, READ_AHEAD_SIZE - c->ahead_end,
                          watched ? 0 : MSG_DONTWAIT);
         int recv_errno = errno;
@@ -669,8 +668,6 @@ rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err)
 
 bool rs_conn_await(rs_conn *c)
 {
-    if (rs_conn_buffered(c) == 0 && c->await_set && rs_trace_enabled())
-        rs_trace_flush(); /* events held back go out before this process waits */
     return read_first(c, c->await_set ? 0 : MSG_DONTWAIT);
 }
 

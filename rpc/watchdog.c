@@ -1,9 +1,9 @@
-/* watchdog.c -- one thread that shuts down the sockets of reads past their deadline. See
- * watchdog.h.
+/* watchdog.c -- one thread that ends waits past their deadline. See watchdog.h.
  *
  * The watches in progress are a doubly linked list under one lock; the thread sleeps on a
  * condition variable (CLOCK_MONOTONIC) until the earliest deadline, and is signalled only when a
- * new watch is due before the time it sleeps to. */
+ * new watch is due before the time it sleeps to. A call (RS_WATCH_CALL) is made with the lock
+ * released, so that the function may take locks of its own, and may begin and end watches. */
 #include "watchdog.h"
 
 #include <errno.h>
@@ -13,8 +13,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "trace.h"
 
 #define NS_PER_S INT64_C(1000000000)
 
@@ -27,33 +25,53 @@ static pthread_t thread;
 static rs_watch *watches;            /* in progress, newest first */
 static int64_t sleeping_until = -1;  /* the deadline the thread sleeps to; -1: none, INT64_MAX: for ever */
 
-static int64_t monotonic_ns(void)
+int64_t rs_watch_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+static void unlink_watch(rs_watch *w)
+{
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        watches = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    w->listed = false;
+}
+
 /* Fires every watch past its deadline; returns the earliest deadline left (INT64_MAX: none).
- * Under the lock. */
+ * Under the lock; a call is made with it released, after which the list is looked at afresh. */
 static int64_t fire_due(void)
 {
-    int64_t now = rs_trace_clock_ns();
+again:;
+    int64_t now = rs_watch_now();
     int64_t next = INT64_MAX;
     for (rs_watch *w = watches; w != NULL; w = w->next) {
         if (w->fired)
             continue;
-        if (w->deadline <= now) {
-            w->fired = true;
-            if (w->action == RS_WATCH_SHUTDOWN) {
-                (void)shutdown(w->fd, SHUT_RDWR); /* the blocked recv() returns */
-            } else {
-                char byte = 1;
-                ssize_t n = write(w->fd, &byte, 1); /* the poll() returns */
-                (void)n;
-            }
-        } else if (w->deadline < next) {
-            next = w->deadline;
+        if (w->deadline > now) {
+            if (w->deadline < next)
+                next = w->deadline;
+            continue;
+        }
+        w->fired = true;
+        if (w->action == RS_WATCH_SHUTDOWN) {
+            (void)shutdown(w->fd, SHUT_RDWR); /* the blocked recv() returns */
+        } else if (w->action == RS_WATCH_RING) {
+            char byte = 1;
+            ssize_t n = write(w->fd, &byte, 1); /* the poll() returns */
+            (void)n;
+        } else {
+            void (*fn)(void) = w->fn;
+            unlink_watch(w); /* done with: its owner may begin it again at once */
+            pthread_mutex_unlock(&lock);
+            fn();
+            pthread_mutex_lock(&lock);
+            goto again;
         }
     }
     return next;
@@ -70,10 +88,8 @@ static void *watchdog_main(void *arg)
             pthread_cond_wait(&wake, &lock);
             continue;
         }
-        /* The runtime's clock may stand still (a step gate): sleep what is left of it in real
-         * time, then look again. */
-        int64_t at = monotonic_ns() + (next - rs_trace_clock_ns());
-        struct timespec ts = {.tv_sec = (time_t)(at / NS_PER_S), .tv_nsec = (long)(at % NS_PER_S)};
+        struct timespec ts = {.tv_sec = (time_t)(next / NS_PER_S),
+                              .tv_nsec = (long)(next % NS_PER_S)};
         (void)pthread_cond_timedwait(&wake, &lock, &ts);
     }
     pthread_mutex_unlock(&lock);
@@ -136,7 +152,7 @@ static bool start(void)
     return rc == 0;
 }
 
-bool rs_watch_begin(rs_watch *w, rs_watch_action action, int fd, int64_t deadline)
+static bool watch(rs_watch *w, rs_watch_action action, int fd, void (*fn)(void), int64_t deadline)
 {
     pthread_mutex_lock(&lock);
     if (!started && !start_failed) {
@@ -149,8 +165,10 @@ bool rs_watch_begin(rs_watch *w, rs_watch_action action, int fd, int64_t deadlin
     }
     w->action = action;
     w->fd = fd;
+    w->fn = fn;
     w->deadline = deadline;
     w->fired = false;
+    w->listed = true;
     w->prev = NULL;
     w->next = watches;
     if (watches != NULL)
@@ -162,15 +180,21 @@ bool rs_watch_begin(rs_watch *w, rs_watch_action action, int fd, int64_t deadlin
     return true;
 }
 
+bool rs_watch_begin(rs_watch *w, rs_watch_action action, int fd, int64_t deadline)
+{
+    return watch(w, action, fd, NULL, deadline);
+}
+
+bool rs_watch_call(rs_watch *w, void (*fn)(void), int64_t deadline)
+{
+    return watch(w, RS_WATCH_CALL, -1, fn, deadline);
+}
+
 bool rs_watch_end(rs_watch *w)
 {
     pthread_mutex_lock(&lock);
-    if (w->prev != NULL)
-        w->prev->next = w->next;
-    else
-        watches = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
+    if (w->listed)
+        unlink_watch(w);
     bool fired = w->fired;
     pthread_mutex_unlock(&lock);
     return fired;
