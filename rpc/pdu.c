@@ -63,12 +63,6 @@ static void get_ptr(reader *r, size_t n, const uint8_t **p)
         r->st = rs_buf_get_ptr(r->b, n, p);
 }
 
-static void get_bytes(reader *r, void *dst, size_t n)
-{
-    if (r->st == RS_OK)
-        r->st = rs_buf_get_bytes(r->b, dst, n);
-}
-
 /* Reserved and pad bytes: C706 says the receiver ignores their value. */
 static void skip(reader *r, size_t n)
 {
@@ -286,22 +280,19 @@ static rs_status read_header(rs_buf *in, rs_pdu_header *h, rs_endian *e, bool *k
         return rs_buf_fail(in, RS_ERR_TRUNCATED,
                            "pdu: %zu bytes arrived, fewer than the 16-byte common header",
                            rs_buf_remaining(in));
-    rs_buf view;
-    rs_buf_view(&view, in->data + in->pos, RS_PDU_HEADER_SIZE);
-    reader r = {.b = &view, .e = RS_LE, .st = RS_OK};
-    get_u8(&r, &h->rpc_vers);
-    get_u8(&r, &h->rpc_vers_minor);
-    get_u8(&r, &h->ptype);
-    get_u8(&r, &h->pfc_flags);
-    get_bytes(&r, h->drep, sizeof h->drep);
+    const uint8_t *p = in->data + in->pos; /* the 16 bytes pdu.h draws, all there */
+    h->rpc_vers = p[0];
+    h->rpc_vers_minor = p[1];
+    h->ptype = p[2];
+    h->pfc_flags = p[3];
+    memcpy(h->drep, p + 4, sizeof h->drep);
     *known_order = drep_endian(h->drep[0], e);
     if (*known_order) {
-        r.e = *e;
-        get_u16(&r, &h->frag_length);
-        get_u16(&r, &h->auth_length);
-        get_u32(&r, &h->call_id);
+        h->frag_length = rs_load_u16(p + 8, *e);
+        h->auth_length = rs_load_u16(p + 10, *e);
+        h->call_id = rs_load_u32(p + 12, *e);
     }
-    return r.st; /* RS_OK: the 16 bytes are there */
+    return RS_OK;
 }
 
 /* What framing needs: the layout (version 5), the byte order of frag_length (drep's integer
@@ -966,6 +957,48 @@ rs_status rs_pdu_fragmenter_next_header(rs_pdu_fragmenter *f, rs_buf *out, const
     return st;
 }
 
+/* The 24 bytes before a request's or a response's stub data, written at once: what encode()
+ * writes for them, for the fragmenter, which has checked everything encode() would (the PTYPE,
+ * no auth verifier, no object UUID, the sizes).
+ *
+ *      0  rpc_vers 5      rpc_vers_minor  PTYPE           pfc_flags
+ *      4  drep[0..3]: integer order | ASCII, IEEE, 0, 0
+ *      8  frag_length (u16)               auth_length 0 (u16)
+ *     12  call_id (u32)
+ *     16  alloc_hint (u32)
+ *     20  p_cont_id (u16)                 request:  opnum (u16)
+ *                                         response: cancel_count (u8), reserved 0 (u8)
+ */
+static rs_status put_fragment_header(const rs_pdu *t, rs_endian e, uint16_t frag_length,
+                                     rs_buf *out)
+{
+    uint8_t *p;
+    rs_status st = rs_buf_extend(out, RS_PDU_REQUEST_HEADER_SIZE, &p);
+    if (st != RS_OK)
+        return st;
+    p[0] = RS_PDU_VERSION;
+    p[1] = t->hdr.rpc_vers_minor;
+    p[2] = t->hdr.ptype;
+    p[3] = t->hdr.pfc_flags;
+    p[4] = (e == RS_LE ? RS_DREP_INT_LITTLE_ENDIAN : RS_DREP_INT_BIG_ENDIAN) | RS_DREP_CHAR_ASCII;
+    p[5] = RS_DREP_FLOAT_IEEE;
+    p[6] = p[7] = 0;
+    rs_store_u16(p + 8, e, frag_length);
+    rs_store_u16(p + 10, e, 0);
+    rs_store_u32(p + 12, e, t->hdr.call_id);
+    if (t->hdr.ptype == RS_PTYPE_REQUEST) {
+        rs_store_u32(p + 16, e, t->request.alloc_hint);
+        rs_store_u16(p + 20, e, t->request.p_cont_id);
+        rs_store_u16(p + 22, e, t->request.opnum);
+    } else {
+        rs_store_u32(p + 16, e, t->response.alloc_hint);
+        rs_store_u16(p + 20, e, t->response.p_cont_id);
+        p[22] = t->response.cancel_count;
+        p[23] = 0;
+    }
+    return RS_OK;
+}
+
 static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub)
 {
     rs_pdu *t = &f->pdu;
@@ -1014,7 +1047,17 @@ static rs_status next_fragment(rs_pdu_fragmenter *f, rs_buf *out, bool with_stub
     t->stub = f->stub_len > 0 ? f->stub + f->offset : f->stub; /* never NULL + 0 */
     t->stub_len = chunk;
 
-    rs_status st = encode(t, f->endian, out, with_stub);
+    rs_status st;
+    if (t->hdr.pfc_flags & RS_PFC_OBJECT_UUID) {
+        st = encode(t, f->endian, out, with_stub);
+    } else {
+        size_t start = out->len;
+        st = put_fragment_header(t, f->endian, (uint16_t)(overhead + chunk), out);
+        if (st == RS_OK && with_stub && chunk > 0)
+            st = rs_buf_put_bytes(out, t->stub, chunk);
+        if (st != RS_OK && !out->readonly)
+            out->len = start; /* a failure appends nothing, as encode()'s */
+    }
     if (st != RS_OK)
         return st;
     f->offset += chunk;

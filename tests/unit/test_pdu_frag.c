@@ -220,6 +220,55 @@ static void test_header_and_stub_slice_equal_the_whole_fragment(void **state)
     free(stub);
 }
 
+/* Each fragment is byte for byte what rs_pdu_encode() makes of the same PDU: the fragmenter
+ * writes a request's and a response's header itself (put_fragment_header()), and must not drift
+ * from encode(). Both byte orders, first, middle and last fragments, a cancel count. */
+static void test_fragments_equal_encoded_pdus(void **state)
+{
+    (void)state;
+    const size_t len = 2500;
+    uint8_t *stub = pattern(len);
+    for (int kind = 0; kind < T_KINDS; kind++) {
+        for (int e = RS_LE; e <= RS_BE; e++) {
+            rs_pdu t;
+            make_template((enum template_kind)kind, &t, stub, len);
+            t.hdr.rpc_vers_minor = 1;
+            if (kind == T_RESPONSE)
+                t.response.cancel_count = 3;
+            rs_pdu_fragmenter f;
+            rs_pdu_fragmenter_init(&f, &t, (rs_endian)e, 1000);
+            rs_buf a, b;
+            rs_buf_init(&a, 65536);
+            rs_buf_init(&b, 65536);
+            size_t offset = 0;
+            while (!rs_pdu_fragmenter_done(&f)) {
+                rs_buf_reset(&a);
+                rs_buf_reset(&b);
+                assert_int_equal(rs_pdu_fragmenter_next(&f, &a), RS_OK);
+                size_t chunk = a.len - overhead_of((enum template_kind)kind);
+                rs_pdu same = t;
+                same.hdr.pfc_flags &= (uint8_t) ~(RS_PFC_FIRST_FRAG | RS_PFC_LAST_FRAG);
+                same.hdr.pfc_flags |= (offset == 0 ? RS_PFC_FIRST_FRAG : 0) |
+                                      (offset + chunk == len ? RS_PFC_LAST_FRAG : 0);
+                if (kind == T_RESPONSE)
+                    same.response.alloc_hint = (uint32_t)(len - offset);
+                else
+                    same.request.alloc_hint = (uint32_t)(len - offset);
+                same.stub = stub + offset;
+                same.stub_len = chunk;
+                assert_int_equal(rs_pdu_encode(&same, (rs_endian)e, &b), RS_OK);
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.data, b.data, a.len);
+                offset += chunk;
+            }
+            assert_int_equal(offset, len);
+            rs_buf_free(&a);
+            rs_buf_free(&b);
+        }
+    }
+    free(stub);
+}
+
 static void test_smallest_fragments(void **state)
 {
     (void)state;
@@ -524,6 +573,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trips_over_sizes_and_fragment_limits),
         cmocka_unit_test(test_header_and_stub_slice_equal_the_whole_fragment),
+        cmocka_unit_test(test_fragments_equal_encoded_pdus),
         cmocka_unit_test(test_smallest_fragments),
         cmocka_unit_test(test_exactly_one_fragment_and_one_byte_over),
         cmocka_unit_test(test_fragmenter_refuses_what_it_cannot_split),
