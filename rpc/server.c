@@ -1509,6 +1509,10 @@ static bool linger(rs_server *s, srv_conn *sc, bell *b)
 {
     if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
         return false; /* others wait already: give way, even with a request at hand */
+    /* A worker is idle: whatever else comes meanwhile has one, so nobody will need this one to
+     * give way, and it can wait where a plain socket server would, inside recv() (the socket
+     * times out after LINGER_MS: one kernel timer, but no poll(), which measured dearer). If the
+     * idle worker is taken meanwhile, a connection that comes next waits LINGER_MS at most. */
     if (atomic_load(&s->idle_workers) > 0 && sc->await_set)
         return rs_conn_await(sc->conn) && !atomic_load(&s->stop_requested);
     atomic_fetch_add(&s->lingering, 1);

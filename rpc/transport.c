@@ -473,8 +473,8 @@ static rs_status send_flat(rs_conn *c, const uint8_t *p, size_t len, int64_t dea
 }
 
 /* Writes all of iov[0..n) (consumed as it goes) by the deadline: sendmsg() with MSG_NOSIGNAL, a
- * peer that went away is an error here and never a SIGPIPE. Every send says MSG_DONTWAIT: a
- * socket whose reads block (rs_conn_block_reads()) still never blocks past a deadline on a send. */
+ * peer that went away is an error here and never a SIGPIPE. Every send says MSG_DONTWAIT: the
+ * socket blocks (for its reads), but a send never waits past its deadline. */
 static rs_status send_iov(rs_conn *c, struct iovec *iov, size_t n, int64_t deadline, rs_error *err)
 {
     while (n > 0) {

@@ -325,13 +325,17 @@ typedef struct {
 static void *write_in_pieces(void *arg)
 {
     writer *w = arg;
+    size_t since_pause = 0;
     for (size_t at = 0; at < w->len;) {
         size_t n = w->piece == 0 || w->piece > w->len - at ? w->len - at : w->piece;
-        if (rs_conn_send(w->c, w->bytes + at, n, in_ms(5000), NULL) != RS_OK)
+        if (rs_conn_send(w->c, w->bytes + at, n, in_ms(20000), NULL) != RS_OK)
             break;
         at += n;
-        if (w->piece != 0 && (at / w->piece) % 5 == 0)
+        since_pause += n;
+        if (w->piece != 0 && since_pause >= 3000) {
+            since_pause = 0;
             usleep(200); /* let the reader catch up now and then: reads end mid-PDU */
+        }
     }
     return NULL;
 }
@@ -354,7 +358,7 @@ static void test_pdus_in_pieces(void **state)
         for (size_t i = 0; i < STREAM_PDUS; i++) {
             rs_buf pdu;
             rs_error err = {0};
-            assert_int_equal(rs_conn_recv_pdu(s, 65535, in_ms(5000), &pdu, &err), RS_OK);
+            assert_int_equal(rs_conn_recv_pdu(s, 65535, in_ms(20000), &pdu, &err), RS_OK);
             assert_int_equal(pdu.len, stream_sizes[i]);
             assert_memory_equal(pdu.data, stream + at, pdu.len);
             at += pdu.len;
