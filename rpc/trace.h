@@ -285,11 +285,12 @@ const char *rs_trace_last_error(void);
  * current one -- call_id, interface, procedure and opnum from the current call where the event
  * leaves them 0 or NULL (an event about another call keeps its own). Then it encodes the event
  * and writes it whole to the sink (a callback gets the filled event itself), and in step mode
- * waits at the gate. Outside step mode a socket or file sink holds back the events of a call's
- * stub and runtime work (CALL_BEGIN, PARAM_*, NDR_*, PDU_BUILT, PDU_RECEIVED, PDU_REASSEMBLED,
- * DISPATCH, BIND) and writes them, in order, with the next event of another kind, at
- * rs_trace_flush(), when 64 KiB wait, or when the sink closes or the process exits. Never fails: a broken sink is dropped and the process carries on; an event
- * with a kind outside the table is not reported. Call only when rs_trace_enabled() (it checks
+ * waits at the gate. Outside step mode a socket or file sink holds back the steps of calls
+ * (every kind but FAULT, ERROR, TIMEOUT, CONNECT, ACCEPT, LISTEN and CLOSE) and writes them, in
+ * order, 2 ms after the first of them (from the watchdog's thread), with the next event of those
+ * other kinds, at rs_trace_flush(), when 64 KiB wait, or when the sink closes or the process
+ * exits. Never fails: a broken sink is dropped and the process carries on; an event with a kind
+ * outside the table is not reported. Call only when rs_trace_enabled() (it checks
  * again under its lock, so a sink that went away in between costs nothing). */
 void rs_trace_emit(rs_trace_event *ev);
 
