@@ -706,16 +706,6 @@ void rs_conn_trim(rs_conn *c)
     }
 }
 
-rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err)
-{
-    if (rs_conn_buffered(c) > 0)
-        return RS_OK;
-    rs_status st = wait_fd(c->fd, POLLIN, deadline, NULL);
-    if (st == RS_ERR_TIMEOUT)
-        return rs_error_set(err, st, "transport: %s sent nothing before the deadline", c->peer);
-    return st;
-}
-
 const char *rs_conn_peer(const rs_conn *c) { return c->peer; }
 int rs_conn_fd(const rs_conn *c) { return c->fd; }
 rs_protseq rs_conn_protseq(const rs_conn *c) { return c->protseq; }

@@ -107,16 +107,12 @@ RS_MUST_CHECK rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err);
 /* rs_conn_ready(), waiting up to the time rs_conn_set_await() set inside that one recv(): true
  * when bytes came (or the peer closed: the next read reports it), false when nothing came in
  * that time. Without rs_conn_set_await(), it does not wait. A kernel timer per wait, but no
- * poll(): on TCP the cheaper of the two (see the server's linger()). */
+ * poll(): measured the cheaper of the two, on TCP and on Unix sockets (the server's linger()). */
 bool rs_conn_await(rs_conn *c);
 
 /* Frees the read-ahead buffer if it holds nothing, so that an idle connection keeps no 64 KiB;
  * the next read allocates it again. */
 void rs_conn_trim(rs_conn *c);
-
-/* Waits until the connection has bytes to read (or has closed) or the deadline passes:
- * RS_OK when readable (bytes already read ahead count), RS_ERR_TIMEOUT otherwise. */
-RS_MUST_CHECK rs_status rs_conn_wait_readable(rs_conn *c, int64_t deadline, rs_error *err);
 
 /* "127.0.0.1:53122", "[::1]:53122" or "local": who is at the other end, for logs. */
 const char *rs_conn_peer(const rs_conn *c);

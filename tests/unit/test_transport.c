@@ -388,6 +388,55 @@ static void test_largest_pdu_and_the_limit(void **state)
     free(stream);
 }
 
+/* rs_conn_await(): without rs_conn_set_await() it does not wait; with it, it waits that long in
+ * one recv() and says whether bytes came. A read whose deadline is further away waits on across
+ * the socket's timeouts (here 20 ms each) for a PDU that comes after 100 ms. */
+typedef struct {
+    rs_conn *c;
+    int delay_ms;
+} late_writer;
+
+static void *write_late(void *arg)
+{
+    late_writer *w = arg;
+    usleep((useconds_t)w->delay_ms * 1000);
+    rs_status st = rs_conn_send(w->c, pdu20, sizeof pdu20, in_ms(2000), NULL);
+    (void)st; /* a failure shows as the reader's timeout */
+    return NULL;
+}
+
+static void test_await(void **state)
+{
+    (void)state;
+    rs_listener *l;
+    rs_conn *c, *s;
+    rs_error err = {0};
+    tcp_pair(&l, &c, &s);
+    int64_t start = rs_clock_ns();
+    assert_false(rs_conn_await(s)); /* no timeout set: a look, no wait */
+    assert_true(rs_clock_ns() - start < 15 * RS_NS_PER_MS);
+    assert_int_equal(rs_conn_set_await(s, 20, &err), RS_OK);
+    start = rs_clock_ns();
+    assert_false(rs_conn_await(s));
+    assert_true(rs_clock_ns() - start >= 19 * RS_NS_PER_MS);
+
+    late_writer w = {.c = c, .delay_ms = 100};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, write_late, &w), 0);
+    rs_buf pdu;
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(3000), &pdu, &err), RS_OK);
+    assert_int_equal(pdu.len, sizeof pdu20);
+    pthread_join(t, NULL);
+
+    assert_int_equal(rs_conn_send(c, pdu20, sizeof pdu20, in_ms(2000), &err), RS_OK);
+    assert_true(rs_conn_await(s)); /* the bytes are there: at once */
+    assert_int_equal(rs_conn_recv_pdu(s, 4280, in_ms(2000), &pdu, &err), RS_OK);
+    assert_int_equal(rs_conn_set_await(s, 0, &err), RS_ERR_IO); /* a wait of 0 ms is refused */
+    rs_conn_close(c);
+    rs_conn_close(s);
+    rs_listener_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_lrpc),
         cmocka_unit_test(test_pdus_in_pieces),
         cmocka_unit_test(test_largest_pdu_and_the_limit),
+        cmocka_unit_test(test_await),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }
