@@ -21,6 +21,7 @@ static pthread_cond_t wake;          /* CLOCK_MONOTONIC; made by start() */
 static bool started;                 /* the thread runs (in this process: reset at fork) */
 static bool start_failed;            /* it could not start, or the process exits: no watches */
 static bool quit;                    /* the process exits: the thread returns */
+static bool calling;                 /* the thread is in a watch's function, the lock released */
 static pthread_t thread;
 static rs_watch *watches;            /* in progress, newest first */
 static int64_t sleeping_until = -1;  /* the deadline the thread sleeps to; -1: none, INT64_MAX: for ever */
@@ -47,7 +48,9 @@ static void unlink_watch(rs_watch *w)
  * Under the lock; a call is made with it released, after which the list is looked at afresh. */
 static int64_t fire_due(void)
 {
-again:;
+again:
+    if (quit)
+        return INT64_MAX; /* the process exits: nothing more is done */
     int64_t now = rs_watch_now();
     int64_t next = INT64_MAX;
     for (rs_watch *w = watches; w != NULL; w = w->next) {
@@ -68,10 +71,12 @@ again:;
         } else {
             void (*fn)(void) = w->fn;
             unlink_watch(w); /* done with: its owner may begin it again at once */
+            calling = true;
             pthread_mutex_unlock(&lock);
             fn();
             pthread_mutex_lock(&lock);
-            goto again;
+            calling = false;
+            goto again; /* the list, and quit, may have changed meanwhile */
         }
     }
     return next;
@@ -83,6 +88,8 @@ static void *watchdog_main(void *arg)
     pthread_mutex_lock(&lock);
     while (!quit) {
         int64_t next = fire_due();
+        if (quit)
+            break; /* set while a call had the lock released: its signal came before this wait */
         sleeping_until = next;
         if (next == INT64_MAX) {
             pthread_cond_wait(&wake, &lock);
@@ -97,17 +104,19 @@ static void *watchdog_main(void *arg)
 }
 
 /* At exit the thread is stopped and joined, so that the process ends with no thread of ours
- * (and memory checkers see nothing left behind). A wait begun after that is not watched: it
- * polls with a timeout instead (rs_watch_begin() returns false). */
+ * (and memory checkers see nothing left behind); from then on no watch fires. A wait begun after
+ * that is not watched: it polls with a timeout instead (rs_watch_begin() returns false). */
 static void stop_at_exit(void)
 {
     pthread_mutex_lock(&lock);
-    bool running = started;
+    /* A thread inside a watch's function may be waiting for a lock the exiting program holds
+     * (the trace's, say): then it is not waited for, and the process ends around it. */
+    bool join = started && !calling;
     quit = true;
     start_failed = true;
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
-    if (running)
+    if (join)
         pthread_join(thread, NULL);
 }
 
@@ -120,6 +129,7 @@ static void after_fork_in_child(void)
     started = false;
     start_failed = false;
     quit = false;
+    calling = false;
     watches = NULL;
     sleeping_until = -1;
 }

@@ -3,7 +3,8 @@
  * What is checked: a watch ended in time does nothing; one past its deadline shuts its socket
  * down (a blocked recv() returns) or rings its pipe, not before the deadline and soon after; a
  * later watch begun first does not hold up an earlier one; a deadline already past fires at
- * once; many watches at once each fire; a child process after fork() has a watchdog of its own.
+ * once; many watches at once each fire; a child process after fork() has a watchdog of its own;
+ * exit() is prompt with a watch pending and while the watchdog is inside a watch's function.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +185,66 @@ static void test_after_fork(void **state)
     close(fd[1]);
 }
 
+/* exit() stops the watchdog and ends at once: with a watch far in the future, and while the
+ * watchdog is inside a watch's function (which must not be waited for: it may want a lock the
+ * exiting program holds). Each in a child, which must end within 3 s. */
+static int started_fd = -1;
+
+static void slow_call(void)
+{
+    char byte = 1;
+    ssize_t n = write(started_fd, &byte, 1);
+    (void)n;
+    usleep(300 * 1000);
+}
+
+static int child_exits(int how)
+{
+    int ready[2];
+    if (pipe(ready) != 0)
+        return 10;
+    started_fd = ready[1];
+    rs_watch w;
+    if (how == 0) {
+        if (!rs_watch_begin(&w, RS_WATCH_RING, ready[1], rs_watch_now() + 10000 * MS))
+            return 11;
+    } else {
+        if (!rs_watch_call(&w, slow_call, rs_watch_now() + 10 * MS))
+            return 12;
+        char byte;
+        if (read(ready[0], &byte, 1) != 1) /* the watchdog is in slow_call() now */
+            return 13;
+    }
+    exit(0); /* atexit: the watchdog stops */
+}
+
+static void expect_prompt_exit(int how)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_exits(how));
+    int status = 0;
+    int64_t start = rs_watch_now();
+    pid_t got = 0;
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && rs_watch_now() - start < 3000 * MS)
+        usleep(10 * 1000);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the child did not end within 3 s of exit() (how %d)", how);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_exit_is_prompt(void **state)
+{
+    (void)state;
+    expect_prompt_exit(0);
+    expect_prompt_exit(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_past_deadline_fires_at_once),
         cmocka_unit_test(test_many_at_once),
         cmocka_unit_test(test_after_fork),
+        cmocka_unit_test(test_exit_is_prompt),
     };
     return cmocka_run_group_tests_name("watchdog", tests, NULL, NULL);
 }
