@@ -523,6 +523,42 @@ static void test_request_with_and_without_object(void **state)
     assert_int_equal(d.stub_len, 8);
 }
 
+/* A response with an empty stub and a cancel count, its reserved byte set (ignored), in both
+ * byte orders; and a request of exactly its 24-byte header. */
+static void test_response_fields_and_empty_stubs(void **state)
+{
+    (void)state;
+    static const uint8_t response_le[24] = {
+        0x05, 0x00, 0x02, 0x03, 0x10, 0x00, 0x00, 0x00, 24, 0, 0, 0, 9, 0, 0, 0, /* header */
+        0x00, 0x01, 0x00, 0x00, /* alloc_hint 256 */
+        0x07, 0x00,             /* p_cont_id 7 */
+        0x02,                   /* cancel_count 2 */
+        0xee,                   /* reserved: any value */
+    };
+    static const uint8_t response_be[24] = {
+        0x05, 0x00, 0x02, 0x03, 0x00, 0x00, 0x00, 0x00, 0, 24, 0, 0, 0, 0, 0, 9,
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x07, 0x02, 0x00,
+    };
+    const uint8_t *const each[2] = {response_le, response_be};
+    for (int i = 0; i < 2; i++) {
+        rs_pdu d;
+        decode_ok(each[i], 24, &d);
+        assert_header(&d, RS_PTYPE_RESPONSE, 0x03, 24, 9);
+        assert_int_equal(d.response.alloc_hint, 256);
+        assert_int_equal(d.response.p_cont_id, 7);
+        assert_int_equal(d.response.cancel_count, 2);
+        assert_ptr_equal(d.stub, each[i] + 24);
+        assert_int_equal(d.stub_len, 0);
+    }
+    uint8_t request[24];
+    memcpy(request, request_le, 24);
+    request[8] = 24; /* frag_length 24: no stub data */
+    rs_pdu d;
+    decode_ok(request, sizeof request, &d);
+    assert_int_equal(d.request.opnum, 3);
+    assert_int_equal(d.stub_len, 0);
+}
+
 static void test_fault_op_rng_error(void **state)
 {
     (void)state;
@@ -1626,6 +1662,7 @@ int main(void)
         cmocka_unit_test(test_alter_context_resp_without_sec_addr),
         cmocka_unit_test(test_bind_ack_padding_counts_from_the_pdu),
         cmocka_unit_test(test_request_with_and_without_object),
+        cmocka_unit_test(test_response_fields_and_empty_stubs),
         cmocka_unit_test(test_fault_op_rng_error),
         cmocka_unit_test(test_bind_nak),
         cmocka_unit_test(test_header_only_pdus),
