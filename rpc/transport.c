@@ -443,8 +443,27 @@ rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t len, uint32_t h
     return send_flat(c, p, len, deadline, err);
 }
 
-/* Writes all `len` bytes by the deadline (send() with MSG_NOSIGNAL: a peer that went away is an
- * error here and never a SIGPIPE). */
+/* After a send() or sendmsg() that failed, errno says why: RS_OK to try again (a signal, or room
+ * in the socket came by the deadline), or the failure, with a peer that went away as
+ * RS_ERR_CLOSED (MSG_NOSIGNAL: never a SIGPIPE). */
+static rs_status after_failed_send(rs_conn *c, int64_t deadline, rs_error *err)
+{
+    if (errno == EINTR)
+        return RS_OK;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        rs_status st = wait_fd(c->fd, POLLOUT, deadline, NULL);
+        if (st == RS_ERR_TIMEOUT)
+            return rs_error_set(err, st, "transport: sending to %s timed out", c->peer);
+        if (st != RS_OK)
+            return rs_error_set(err, st, "transport: waiting to send to %s failed", c->peer);
+        return RS_OK;
+    }
+    if (errno == EPIPE || errno == ECONNRESET)
+        return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
+    return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+}
+
+/* Writes all `len` bytes by the deadline. */
 static rs_status send_flat(rs_conn *c, const uint8_t *p, size_t len, int64_t deadline,
                            rs_error *err)
 {
@@ -455,19 +474,9 @@ static rs_status send_flat(rs_conn *c, const uint8_t *p, size_t len, int64_t dea
             len -= (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            rs_status st = wait_fd(c->fd, POLLOUT, deadline, NULL);
-            if (st == RS_ERR_TIMEOUT)
-                return rs_error_set(err, st, "transport: sending to %s timed out", c->peer);
-            if (st != RS_OK)
-                return rs_error_set(err, st, "transport: waiting to send to %s failed", c->peer);
-            continue;
-        }
-        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-            return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
-        return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+        rs_status st = after_failed_send(c, deadline, err);
+        if (st != RS_OK)
+            return st;
     }
     return RS_OK;
 }
@@ -493,19 +502,9 @@ static rs_status send_iov(rs_conn *c, struct iovec *iov, size_t n, int64_t deadl
             }
             continue;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            rs_status st = wait_fd(c->fd, POLLOUT, deadline, NULL);
-            if (st == RS_ERR_TIMEOUT)
-                return rs_error_set(err, st, "transport: sending to %s timed out", c->peer);
-            if (st != RS_OK)
-                return rs_error_set(err, st, "transport: waiting to send to %s failed", c->peer);
-            continue;
-        }
-        if (errno == EPIPE || errno == ECONNRESET)
-            return rs_error_set(err, RS_ERR_CLOSED, "transport: %s closed the connection", c->peer);
-        return rs_error_set(err, RS_ERR_IO, "transport: send to %s: %s", c->peer, strerror(errno));
+        rs_status st = after_failed_send(c, deadline, err);
+        if (st != RS_OK)
+            return st;
     }
     return RS_OK;
 }
