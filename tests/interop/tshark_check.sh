@@ -71,6 +71,9 @@ bad='_ws.malformed || _ws.expert.severity >= error'
 for try in 1 2 3; do
     attempt && break
     echo "tshark_check: capture $try was not clean: $(read_cap -Y "$other || $bad" | head -3 | tr '\n' ';')"
-    [ "$try" -lt 3 ] || fail "every capture had undissected or malformed frames"
+    if [ "$try" -eq 3 ]; then
+        cp "$dir/cap.pcapng" "$build/tshark_check.pcapng" 2>/dev/null
+        fail "every capture had undissected or malformed frames (the last kept in $build/tshark_check.pcapng)"
+    fi
 done
 echo "1 passed, 0 failed"
