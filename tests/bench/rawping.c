@@ -62,6 +62,15 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
+/* Writes a pattern over bytes to be sent, as a program sends data it has written. A buffer that
+ * calloc() took fresh from the system and nobody wrote is mapped to the kernel's one zero page:
+ * sending it copies the same 4 KiB over and over, always in cache, which no real sender does. */
+static void fill(uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(i * 7 + 1);
+}
+
 static void nodelay(int fd, bool tcp)
 {
     int one = 1;
@@ -81,6 +90,7 @@ static void serve(int lfd, bool tcp, size_t req, size_t resp)
     uint8_t *in = calloc(req + 1, 1), *out = calloc(resp + 1, 1);
     if (in == NULL || out == NULL)
         _exit(1);
+    fill(out, resp);
     signal(SIGCHLD, SIG_IGN);
     for (;;) {
         int fd = accept(lfd, NULL, NULL);
@@ -155,6 +165,7 @@ int main(int argc, char **argv)
         perror("rawping: connect");
         goto done;
     }
+    fill(out, (size_t)req);
     nodelay(fd, tcp);
     for (int i = 0; i < WARMUP_CALLS; i++)
         if (!write_all(fd, out, (size_t)req) || !read_all(fd, in, (size_t)resp))
