@@ -90,8 +90,9 @@ RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, size_t max_pdu, int64_t dea
                                          rs_error *err);
 
 /* Bytes already read from the socket and not yet returned as a PDU: rs_conn_recv_pdu() reads
- * ahead (up to 64 KiB per recv()), so a peer that sent two PDUs at once may leave the second
- * here, where poll() on rs_conn_fd() cannot see it. An event loop checks this before it waits. */
+ * ahead (64 KiB per recv(), 256 KiB once a recv() filled that), so a peer that sent two PDUs at
+ * once may leave the second here, where poll() on rs_conn_fd() cannot see it. An event loop
+ * checks this before it waits. */
 size_t rs_conn_buffered(const rs_conn *c);
 
 /* True when rs_conn_recv_pdu() would not wait for its first byte: bytes are read ahead, or the
@@ -110,8 +111,8 @@ RS_MUST_CHECK rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err);
  * poll(): measured the cheaper of the two, on TCP and on Unix sockets (the server's linger()). */
 bool rs_conn_await(rs_conn *c);
 
-/* Frees the read-ahead buffer if it holds nothing, so that an idle connection keeps no 64 KiB;
- * the next read allocates it again. */
+/* Frees the read-ahead buffer if it holds nothing, so that an idle connection keeps none of its
+ * 64-256 KiB; the next read allocates it again, at 64 KiB. */
 void rs_conn_trim(rs_conn *c);
 
 /* "127.0.0.1:53122", "[::1]:53122" or "local": who is at the other end, for logs. */
