@@ -89,8 +89,8 @@ typedef struct rs_client rs_client;
 typedef struct rs_client_options {
     int connect_timeout_ms; /* connecting and binding; default 5000 */
     int call_timeout_ms;    /* from sending a request to its whole response; default 30000 */
-    uint16_t max_frag;      /* max_xmit_frag and max_recv_frag offered in the bind; default 4280;
-                               at least RS_CLIENT_MIN_FRAG */
+    uint16_t max_frag;      /* max_xmit_frag and max_recv_frag offered in the bind; default
+                               65535 (pdu.h says why); at least RS_CLIENT_MIN_FRAG */
     rs_endian endian;       /* byte order of the PDUs and NDR this client sends; default RS_LE */
     size_t max_stub;        /* the largest response stub accepted; default 4 MiB */
 } rs_client_options;

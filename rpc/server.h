@@ -112,7 +112,7 @@ typedef struct rs_server_options {
     int idle_timeout_ms;       /* a connection silent this long is closed; default 120000;
                                   negative: never */
     int io_timeout_ms;         /* finishing a PDU once it has started, and sending; default 30000 */
-    uint16_t max_frag;         /* the largest fragment offered and sent; default 4280; at least
+    uint16_t max_frag;         /* the largest fragment offered and sent; default 65535; at least
                                   RS_SERVER_MIN_FRAG. Fragments up to C706's 1432 (or max_frag if
                                   larger) are always received, as C706 requires before a bind */
     size_t max_stub;           /* the largest reassembled request stub; default 4 MiB */

@@ -27,7 +27,8 @@
  *
  *     transport:    ncacn_ip_tcp           (or ncalrpc)
  *     endian:       little                 (the client's byte order: little or big)
- *     max-frag:     4280                   (fragment size both sides offer, 48..65535)
+ *     max-frag:     4280                   (fragment size both sides offer, 48..65535;
+ *                                           65535 if absent)
  *     call-timeout: 30000                  (the client's call timeout in ms, 1..600000)
  *     endpoint-mapper: server              (the client's runtime asks the server's first binding,
  *                                           its `listening on` line, where an interface listens;

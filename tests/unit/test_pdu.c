@@ -337,8 +337,8 @@ static void assert_header(const rs_pdu *p, uint8_t ptype, uint8_t flags, uint16_
 static void make_epm_bind(rs_pdu *p)
 {
     rs_pdu_init(p, RS_PTYPE_BIND, 1);
-    p->bind.max_xmit_frag = RS_PDU_DEFAULT_MAX_FRAG;
-    p->bind.max_recv_frag = RS_PDU_DEFAULT_MAX_FRAG;
+    p->bind.max_xmit_frag = 4280;
+    p->bind.max_recv_frag = 4280;
     p->bind.n_context_elem = 1;
     p->bind.contexts[0].p_cont_id = 0;
     p->bind.contexts[0].n_transfer_syn = 1;

@@ -161,7 +161,7 @@ static void round_trip(enum template_kind kind, size_t len, uint16_t max_frag, r
 static void test_round_trips_over_sizes_and_fragment_limits(void **state)
 {
     (void)state;
-    static const uint16_t max_frags[] = {48, 49, 100, 1432, RS_PDU_DEFAULT_MAX_FRAG, 65535};
+    static const uint16_t max_frags[] = {48, 49, 100, 1432, 4280, 5840, 65535};
     for (size_t m = 0; m < sizeof max_frags / sizeof max_frags[0]; m++) {
         for (int kind = 0; kind < T_KINDS; kind++) {
             size_t per = (max_frags[m] - overhead_of((enum template_kind)kind)) / 8 * 8;
@@ -278,7 +278,9 @@ static void test_smallest_fragments(void **state)
     round_trip(T_REQUEST_OBJECT, 17, 48, RS_LE);
 }
 
-/* With the default 4280: 4256 stub bytes make exactly one full fragment, one more makes two. */
+/* With 4280 (what Samba offers): 4256 stub bytes make exactly one full fragment, one more makes
+ * two. With the default 65535, which leaves 65511 bytes after the header, a full fragment
+ * carries 65504 (a multiple of 8) and is 65528 bytes long. */
 static void test_exactly_one_fragment_and_one_byte_over(void **state)
 {
     (void)state;
@@ -289,14 +291,14 @@ static void test_exactly_one_fragment_and_one_byte_over(void **state)
     rs_pdu_fragmenter f;
 
     make_template(T_REQUEST, &t, stub, 4256);
-    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
+    rs_pdu_fragmenter_init(&f, &t, RS_LE, 4280);
     assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
     assert_int_equal(out.len, 4280);
     assert_int_equal(out.data[3] & 0x03, 0x03); /* FIRST_FRAG | LAST_FRAG */
     assert_true(rs_pdu_fragmenter_done(&f));
 
     make_template(T_REQUEST, &t, stub, 4257);
-    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
+    rs_pdu_fragmenter_init(&f, &t, RS_LE, 4280);
     rs_buf_reset(&out);
     assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
     assert_int_equal(out.len, 4280);
@@ -310,6 +312,26 @@ static void test_exactly_one_fragment_and_one_byte_over(void **state)
     assert_int_equal(rs_load_u32(out.data + 16, RS_LE), 1); /* alloc_hint: the last byte */
     assert_int_equal(out.data[24], stub[4256]);
     assert_true(rs_pdu_fragmenter_done(&f));
+
+    uint8_t *big = pattern(65505);
+    make_template(T_REQUEST, &t, big, 65504);
+    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
+    rs_buf_reset(&out);
+    assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
+    assert_int_equal(out.len, 65528);
+    assert_true(rs_pdu_fragmenter_done(&f));
+    make_template(T_REQUEST, &t, big, 65505);
+    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
+    rs_buf_reset(&out);
+    assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
+    assert_int_equal(out.len, 65528);
+    assert_false(rs_pdu_fragmenter_done(&f));
+    rs_buf_reset(&out);
+    assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
+    assert_int_equal(out.len, 25);
+    assert_int_equal(out.data[24], big[65504]);
+    assert_true(rs_pdu_fragmenter_done(&f));
+    free(big);
 
     rs_buf_free(&out);
     free(stub);
