@@ -43,6 +43,16 @@ typedef struct rs_buf {
     char error[RS_BUF_ERROR_MAX]; /* its context, "" until there is one */
 } rs_buf;
 
+/* Bytes that belong at [at, at + len) of a buffer's content but were left where they are, at
+ * `data`: the buffer reserved the room and never wrote it. An NDR stream that marshals a large
+ * array by reference makes these (ndr.h, rs_ndr_set_by_reference()); whoever sends the buffer
+ * sends them in that room (rs_conn_send_fragments()). */
+typedef struct rs_buf_ref {
+    size_t at;
+    const uint8_t *data;
+    size_t len;
+} rs_buf_ref;
+
 /* --- byte order by shifts, never by pointer casts --- */
 
 static inline uint16_t rs_load_u16(const uint8_t *p, rs_endian e)

@@ -492,6 +492,7 @@ static void trace_bind_answer(const rs_client *c, const rs_pdu *pdu, const rs_in
  * decoding. A decoded multi-byte value in the other byte order than this machine's is where the
  * stub converts it (NDR's receiver-makes-right): the event says so. */
 /* trace.c tells padding from data by this value without including ndr.h. */
+_Static_assert(RS_NDR_REFS_MAX <= RS_CONN_MAX_REFS, "the transport sends every ref a stream makes");
 _Static_assert(RS_NDR_ROLE_PADDING == 1, "rs_trace_ndr_field() assumes padding is role 1");
 
 static void emit_field(const rs_ndr *ndr, const rs_ndr_field *f, const uint8_t *bytes, bool out)
@@ -784,7 +785,8 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
     if (!rs_trace_enabled() && rs_inject_match(&c->inject, RS_INJECT_DELAY, RS_PTYPE_REQUEST,
                                                c->call_procedure) == NULL) {
         rs_error terr = {0};
-        rs_status st = rs_conn_send_fragments(c->conn, &f, &c->out, deadline, sent, &terr);
+        rs_status st = rs_conn_send_fragments(c->conn, &f, &c->out, call->ndr.refs,
+                                              call->ndr.ref_count, deadline, sent, &terr);
         if (st == RS_ERR_INVALID_ARG)
             return rs_error_set(&call->error, st, "client: cannot build the request: %s",
                                 rs_buf_error(&c->out));
@@ -795,6 +797,7 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
         }
         return RS_OK;
     }
+    rs_ndr_fill_refs(&call->ndr); /* each fragment is built whole, from the buffer */
     while (!rs_pdu_fragmenter_done(&f)) {
         rs_buf_reset(&c->out);
         rs_status st = rs_pdu_fragmenter_next(&f, &c->out);

@@ -65,10 +65,11 @@
  * sent again: at most once.
  *
  * Costs: each call copies nothing it does not have to -- the request's stub data is encoded once
- * into call->request and cut into fragments as it is sent, the response's fragments are copied
- * once into call->response -- so a call costs O(request + response) bytes, plus one recv() that
- * does not wait for the liveness check (none when the connection answered within the last
- * millisecond; client.c says why that is safe).
+ * into call->request and cut into fragments as it is sent (large arrays a stub put by reference,
+ * rs_ndr_set_by_reference(), go from the caller's memory straight into the socket), the
+ * response's fragments are copied once into call->response -- so a call costs O(request +
+ * response) bytes, plus one recv() that does not wait for the liveness check (none when the
+ * connection answered within the last millisecond; client.c says why that is safe).
  */
 #ifndef RPCSCOPE_CLIENT_H
 #define RPCSCOPE_CLIENT_H

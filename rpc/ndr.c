@@ -570,6 +570,20 @@ void rs_ndr_set_in_place(rs_ndr *ndr)
     ndr->in_place = true;
 }
 
+void rs_ndr_set_by_reference(rs_ndr *ndr)
+{
+    ndr->by_reference = true;
+}
+
+void rs_ndr_fill_refs(rs_ndr *ndr)
+{
+    for (size_t i = 0; i < ndr->ref_count; i++) {
+        const rs_buf_ref *r = &ndr->refs[i];
+        memcpy(ndr->buf->data + r->at, r->data, r->len);
+    }
+    ndr->ref_count = 0;
+}
+
 rs_status rs_ndr_release(rs_ndr *ndr)
 {
     rs_status st = usable(ndr, RS_NDR_DECODE);
@@ -1202,6 +1216,15 @@ static rs_status check_prim(rs_ndr *ndr, const char *name, rs_ndr_prim t)
 }
 
 /* The elements of an array, aligned to the element, recorded as one entry. */
+/* Whether `bytes` bytes of elements of t may stay where they are (rs_ndr_set_by_reference()):
+ * encode_elems() would copy them as they are, and the array is worth a piece of its own. */
+static bool stays_by_reference(const rs_ndr *ndr, rs_ndr_prim t, size_t bytes)
+{
+    return ndr->by_reference && !ndr->recording && bytes >= RS_NDR_REF_MIN &&
+           ndr->ref_count < RS_NDR_REFS_MAX && t != RS_NDR_ENUM &&
+           (prims[t].wire == 1 || ndr->endian == host_endian());
+}
+
 static rs_status put_block(rs_ndr *ndr, const char *name, rs_ndr_prim t, const char *type,
                            const void *elems, uint32_t n)
 {
@@ -1234,7 +1257,10 @@ static rs_status put_block(rs_ndr *ndr, const char *name, rs_ndr_prim t, const c
     if (st != RS_OK)
         return buf_failed(ndr, st, name, type);
     memset(p, 0, pad);
-    encode_elems(p + pad, elems, n, t, ndr->endian);
+    if (stays_by_reference(ndr, t, bytes))
+        ndr->refs[ndr->ref_count++] = (rs_buf_ref){.at = at + pad, .data = elems, .len = bytes};
+    else
+        encode_elems(p + pad, elems, n, t, ndr->endian);
     if (ndr->recording)
         return record_aligned(ndr, name, type, RS_NDR_ROLE_DATA, at, pad, ws, bytes, n);
     return RS_OK;

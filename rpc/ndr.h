@@ -286,6 +286,11 @@ struct rs_ndr_item;
 struct rs_ndr_run;
 struct rs_ndr_fullptr;
 
+/* Arrays an encode may leave where they are (rs_ndr_set_by_reference()): at least this many
+ * bytes each, at most this many per stream. */
+#define RS_NDR_REF_MIN 2048
+#define RS_NDR_REFS_MAX 8
+
 struct rs_ndr {
     rs_buf *buf;           /* the stub data: offset 0 is its first byte */
     rs_endian endian;      /* the byte order written, or the one the drep announced */
@@ -296,6 +301,8 @@ struct rs_ndr {
     void *observer_ctx;
     bool recording;        /* layout or observer set: the one branch taken per field when not */
     bool in_place;         /* rs_ndr_set_in_place() */
+    bool by_reference;     /* rs_ndr_set_by_reference() */
+    size_t ref_count;      /* refs[0..ref_count): arrays left where they are, in stream order */
     void *user;            /* for the generated stubs' callbacks; the stream never touches it */
 
     uint32_t next_referent_id; /* the id the next new referent gets */
@@ -324,6 +331,8 @@ struct rs_ndr {
 
     rs_status status;              /* the first failure, RS_OK until there is one */
     char error[RS_NDR_ERROR_MAX];  /* its context, "" until there is one */
+
+    rs_buf_ref refs[RS_NDR_REFS_MAX]; /* after the error text: init() never clears them */
 };
 
 /* A stream that appends stub data to `out` in byte order `e`. `out` must be empty: NDR alignment
@@ -398,6 +407,24 @@ void rs_ndr_set_separate_blocks(rs_ndr *ndr);
  * writable, as long as the stub data is. For a server's [in] parameters, which live until the
  * reply is sent; never for data handed over to a caller (separate blocks). */
 void rs_ndr_set_in_place(rs_ndr *ndr);
+
+/* Lets an encode leave a large array where it is instead of copying it into the stub data, when
+ * its wire form is its memory form (bytes, chars, booleans; wider numbers written in this
+ * machine's byte order): the buffer reserves the room, leaves it unwritten, and the stream notes
+ * where the bytes are in refs[]. The sender gathers them from there (rs_conn_send_fragments()):
+ * a 64 KiB [in] array is not copied before the kernel copies it. At least RS_NDR_REF_MIN bytes
+ * per array, at most RS_NDR_REFS_MAX arrays (the others are copied); never while a layout or an
+ * observer records (they show the bytes). The promise the caller makes: every array it puts
+ * stays alive and unchanged until the stub data has been sent, or until rs_ndr_fill_refs().
+ * Generated stubs make it -- the client's [in] arguments are the caller's for the whole call,
+ * the server's [out] storage lives until the reply is sent -- and fill the refs before they free
+ * what a procedure allocated. Until then the buffer alone is not the stub data: whoever reads it
+ * (a trace, a fragment at a time) calls rs_ndr_fill_refs() first. */
+void rs_ndr_set_by_reference(rs_ndr *ndr);
+
+/* Copies the arrays left where they were into the room the buffer kept for them, and forgets
+ * them: the buffer then holds the whole stub data. Nothing to do when there are none. */
+void rs_ndr_fill_refs(rs_ndr *ndr);
 
 /* After a successful decode in separate-blocks mode: the caller now owns every value the decode
  * allocated (free() each one), and the stream forgets them. RS_ERR_INVALID_ARG if the stream is

@@ -1162,8 +1162,7 @@ static uint32_t fault_for(const rs_server_call *call, rs_status st, bool *did_no
 /* The response's stub data in fragments of the negotiated size: gathered, without a copy of the
  * stub (rs_conn_send_fragments()), unless the trace or an injected delay must see each one alone
  * (as the client's requests, client.c). */
-static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call,
-                          uint16_t p_cont_id)
+static bool send_response(rs_server *s, srv_conn *sc, rs_server_call *call, uint16_t p_cont_id)
 {
     rs_pdu tmpl;
     rs_pdu_init(&tmpl, RS_PTYPE_RESPONSE, call->call_id);
@@ -1176,9 +1175,10 @@ static bool send_response(rs_server *s, srv_conn *sc, const rs_server_call *call
                                                sc->call_procedure) == NULL) {
         rs_error err = {0};
         size_t sends;
-        return rs_conn_send_fragments(sc->conn, &f, &sc->out, io_deadline(s), &sends, &err) ==
-               RS_OK;
+        return rs_conn_send_fragments(sc->conn, &f, &sc->out, call->out.refs, call->out.ref_count,
+                                      io_deadline(s), &sends, &err) == RS_OK;
     }
+    rs_ndr_fill_refs(&call->out); /* each fragment is built whole, from the buffer */
     while (!rs_pdu_fragmenter_done(&f)) {
         rs_buf_reset(&sc->out);
         if (rs_pdu_fragmenter_next(&f, &sc->out) != RS_OK)

@@ -515,10 +515,42 @@ static rs_status send_iov(rs_conn *c, struct iovec *iov, size_t n, int64_t deadl
     return RS_OK;
 }
 
+/* Appends to iov the pieces of the stub bytes [from, from + len): from the stub itself, except
+ * where a ref says they are elsewhere. *next is the first ref that may still matter (refs come in
+ * stream order and do not overlap); it only moves on. Returns the pieces appended. */
+static size_t stub_pieces(const uint8_t *stub, size_t from, size_t len, const rs_buf_ref *refs,
+                          size_t ref_count, size_t *next, struct iovec *iov)
+{
+    size_t n = 0, end = from + len;
+    while (from < end) {
+        while (*next < ref_count && refs[*next].at + refs[*next].len <= from)
+            (*next)++;
+        const rs_buf_ref *r = *next < ref_count ? &refs[*next] : NULL;
+        const uint8_t *p;
+        size_t upto;
+        if (r != NULL && r->at <= from) { /* inside the ref */
+            p = r->data + (from - r->at);
+            upto = r->at + r->len < end ? r->at + r->len : end;
+        } else { /* the stub's own bytes, up to the next ref */
+            p = stub + from;
+            upto = r != NULL && r->at < end ? r->at : end;
+        }
+        iov[n++] = (struct iovec){.iov_base = (void *)(uintptr_t)p, .iov_len = upto - from};
+        from = upto;
+    }
+    return n;
+}
+
 rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
-                                 int64_t deadline, size_t *sends, rs_error *err)
+                                 const rs_buf_ref *refs, size_t ref_count, int64_t deadline,
+                                 size_t *sends, rs_error *err)
 {
     *sends = 0;
+    if (ref_count > RS_CONN_MAX_REFS)
+        return rs_error_set(err, RS_ERR_INVALID_ARG,
+                            "transport: %zu arrays left in place; at most %d can be sent",
+                            ref_count, RS_CONN_MAX_REFS);
+    size_t next_ref = 0;
     while (!rs_pdu_fragmenter_done(f)) {
         size_t at[RS_CONN_GATHER_FRAGMENTS], len[RS_CONN_GATHER_FRAGMENTS];
         const uint8_t *stub[RS_CONN_GATHER_FRAGMENTS];
@@ -535,7 +567,7 @@ rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *heade
         }
         /* A call in one small fragment goes out in one flat send(): copying a few hundred bytes
          * after the header costs less than the kernel's walk over a gather list. */
-        if (k == 1 && *sends == 0 && stub_len[0] <= SMALL_PDU_STUB) {
+        if (k == 1 && *sends == 0 && stub_len[0] <= SMALL_PDU_STUB && ref_count == 0) {
             rs_status st = stub_len[0] > 0 ? rs_buf_put_bytes(headers, stub[0], stub_len[0]) : RS_OK;
             if (st != RS_OK)
                 return rs_error_set(err, st, "transport: %s", rs_buf_error(headers));
@@ -544,14 +576,15 @@ rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *heade
                 (*sends)++;
             return st;
         }
-        /* Pointers only now: `headers` may have moved while it grew. */
-        struct iovec iov[2 * RS_CONN_GATHER_FRAGMENTS];
+        /* Pointers only now: `headers` may have moved while it grew. Each ref splits the
+         * stub's pieces at most twice (where it starts and where it ends). */
+        struct iovec iov[2 * RS_CONN_GATHER_FRAGMENTS + 2 * RS_CONN_MAX_REFS];
         size_t n = 0;
         for (size_t i = 0; i < k; i++) {
             iov[n++] = (struct iovec){.iov_base = headers->data + at[i], .iov_len = len[i]};
             if (stub_len[i] > 0)
-                iov[n++] = (struct iovec){.iov_base = (void *)(uintptr_t)stub[i],
-                                          .iov_len = stub_len[i]};
+                n += stub_pieces(f->stub, (size_t)(stub[i] - f->stub), stub_len[i], refs,
+                                 ref_count, &next_ref, iov + n);
         }
         rs_status st = send_iov(c, iov, n, deadline, err);
         if (st != RS_OK)

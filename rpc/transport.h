@@ -73,12 +73,17 @@ RS_MUST_CHECK rs_status rs_conn_send_held(rs_conn *c, const void *data, size_t l
 /* Sends every fragment `f` has left, gathered: each fragment's header and body is encoded into
  * `headers` (reset first; scratch the caller keeps) and written together with its slice of the
  * stub data from where it is, up to RS_CONN_GATHER_FRAGMENTS fragments per sendmsg(), so that a
- * 64 KiB call costs one system call and no copy of its stub. *sends counts the system calls that
- * completed. It reports no PDU_SENT: it is for when nobody watches each fragment (tracing off,
- * no injected delay); otherwise send them one by one with rs_conn_send_held(). Failures as
- * rs_conn_send(), or the fragmenter's (RS_ERR_INVALID_ARG, the sentence on `headers`). */
+ * 64 KiB call costs one system call and no copy of its stub. refs[0..ref_count) (at most
+ * RS_CONN_MAX_REFS, in stream order; NULL and 0 for none) are stub bytes that stay elsewhere
+ * (buf.h, an NDR stream's arrays sent by reference): they are sent from there, in their place.
+ * *sends counts the system calls that completed. It reports no PDU_SENT: it is for when nobody
+ * watches each fragment (tracing off, no injected delay); otherwise send them one by one with
+ * rs_conn_send_held(). Failures as rs_conn_send(), or the fragmenter's (RS_ERR_INVALID_ARG, the
+ * sentence on `headers`). */
 #define RS_CONN_GATHER_FRAGMENTS 32
+#define RS_CONN_MAX_REFS 8
 RS_MUST_CHECK rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f, rs_buf *headers,
+                                               const rs_buf_ref *refs, size_t ref_count,
                                                int64_t deadline, size_t *sends, rs_error *err);
 
 /* Reads one whole PDU and makes `pdu` a view of its bytes, in the connection's read-ahead

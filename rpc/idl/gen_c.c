@@ -2920,6 +2920,19 @@ typedef struct param {
     const char *wire;  /* server P_CTX: the rs_ndr_context_handle that came and goes back */
 } param;
 
+/* Whether a parameter may put an array on the wire: an array, a pointer, or a structure or union
+ * (which may hold either). Only those make rs_ndr_set_by_reference() worth a line. */
+static bool may_carry_array(const param *p)
+{
+    if (p->kind == P_ARRAY || p->kind == P_PTR)
+        return true;
+    if (p->kind != P_VALUE && p->kind != P_REF)
+        return false;
+    const idl_type *t = res(p->kind == P_REF ? p->target : p->d->type);
+    return t->kind == IDL_STRUCT || t->kind == IDL_UNION || t->kind == IDL_POINTER ||
+           t->kind == IDL_ARRAY;
+}
+
 /* The context handle a parameter (or return value) is, or points to: its type as written (a
  * typedef such as COUNTER, or the [context_handle] pointer itself), or NULL. */
 static const idl_type *context_of(const idl_type *t, bool *byref)
@@ -3459,6 +3472,15 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
         check_now(&fr, fmt(g, "%s == NULL", p->d->name), "RS_ERR_NULL_REF",
                   fmt(g, "\"ndr: %s is a [ref] pointer and NULL\"", p->d->name));
     }
+    bool in_arrays = false;
+    for (size_t i = 0; i < np; i++)
+        in_arrays |= (ps[i].d->dir & IDL_DIR_IN) && may_carry_array(&ps[i]);
+    if (in_arrays) {
+        blank(&fr);
+        comment(&fr, "The [in] data is the caller's for the whole call: large arrays are sent "
+                     "from where they are, not copied into the request first.");
+        line(&fr, "rs_ndr_set_by_reference(%s);", fr.ndr);
+    }
     bool outputs = result != NULL;
     for (size_t i = 0; i < np; i++) {
         param *p = &ps[i];
@@ -3969,10 +3991,18 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
     bool outs = result != NULL;
     for (size_t i = 0; i < np; i++)
         outs |= (ps[i].d->dir & IDL_DIR_OUT) && ps[i].kind != P_BINDING;
+    bool out_arrays = false;
+    for (size_t i = 0; i < np; i++)
+        out_arrays |= (ps[i].d->dir & IDL_DIR_OUT) && may_carry_array(&ps[i]);
     if (outs) {
         blank(&fr);
-        comment(&fr, "Marshal the [out] parameters and the return value.");
+        comment(&fr, "Marshal the [out] parameters and the return value.%s",
+                out_arrays ? " The [out] data lives until the reply is sent: large arrays are "
+                             "sent from where they are, not copied into the response first."
+                           : "");
     }
+    if (out_arrays)
+        line(&fr, "rs_ndr_set_by_reference(%s);", fr.ndr);
     fr.known_ok = fr.st_declared; /* after the early return above */
     for (size_t i = 0; i < np; i++) {
         if (!(ps[i].d->dir & IDL_DIR_OUT) || ps[i].kind == P_BINDING)
@@ -4039,7 +4069,10 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
     if (frees.len > 0) {
         blank(&fr);
         comment(&fr, "Free what the procedure allocated for its [out] data (with malloc(), as "
-                     "MIDL's midl_user_allocate), now that it is marshalled.");
+                     "MIDL's midl_user_allocate), now that it is marshalled%s.",
+                out_arrays ? ": first the arrays left in place are copied into the response" : "");
+        if (out_arrays)
+            line(&fr, "rs_ndr_fill_refs(%s);", fr.ndr);
         sb_str(&fr.body, sb_text(&frees));
     }
     sb_free(&frees);

@@ -1875,6 +1875,105 @@ static void test_in_place_arrays(void **state)
     assert_false(inside);
 }
 
+/* rs_ndr_set_by_reference(): the same stream encoded twice, once copying everything and once
+ * leaving large arrays where they are; after rs_ndr_fill_refs() the bytes are the same. Which
+ * arrays stay: bytes, chars and booleans; wider numbers in this machine's byte order; at least
+ * RS_NDR_REF_MIN bytes; at most RS_NDR_REFS_MAX of them; never an enum (2 bytes from an int),
+ * never while a layout records. The room left for them is not written before the fill. */
+typedef struct {
+    rs_ndr_prim t;
+    uint32_t n;
+} ref_case;
+
+static rs_endian host_order(void)
+{
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1 ? RS_LE : RS_BE;
+}
+
+static size_t encode_cases(rs_buf *out, rs_endian e, bool by_reference, bool layout,
+                           const ref_case *cases, size_t ncases, void *const *data)
+{
+    rs_ndr_layout l;
+    rs_ndr_layout_init(&l, 4096, 65536);
+    rs_ndr s;
+    rs_ndr_init_encode(&s, out, e);
+    if (layout)
+        rs_ndr_set_layout(&s, &l);
+    if (by_reference)
+        rs_ndr_set_by_reference(&s);
+    assert_int_equal(rs_ndr_put_long(&s, "lead", 7), RS_OK);
+    for (size_t i = 0; i < ncases; i++) {
+        assert_int_equal(rs_ndr_put_small(&s, "unaligning", 1), RS_OK);
+        assert_int_equal(rs_ndr_put_conformant_array(&s, "a", cases[i].t, data[i], cases[i].n),
+                         RS_OK);
+    }
+    size_t refs = s.ref_count;
+    for (size_t i = 0; i < refs; i++) { /* the room is there, and the stream did not write it */
+        assert_true(s.refs[i].at + s.refs[i].len <= out->len);
+        for (size_t k = 0; k < s.refs[i].len; k++)
+            assert_int_equal(out->data[s.refs[i].at + k], 0xEE);
+    }
+    rs_ndr_fill_refs(&s);
+    assert_int_equal(s.ref_count, 0);
+    rs_ndr_free(&s);
+    rs_ndr_layout_free(&l);
+    return refs;
+}
+
+static size_t refs_for(rs_endian e, bool layout, const ref_case *cases, size_t ncases)
+{
+    void *data[16];
+    assert_true(ncases <= 16);
+    for (size_t i = 0; i < ncases; i++) {
+        size_t bytes = (size_t)cases[i].n * rs_ndr_prim_mem_size(cases[i].t);
+        uint8_t *p = malloc(bytes);
+        assert_non_null(p);
+        for (size_t k = 0; k < bytes; k++)
+            p[k] = cases[i].t == RS_NDR_BOOLEAN ? (uint8_t)(k % 2)
+                   : cases[i].t == RS_NDR_ENUM  ? (uint8_t)(k % 4 == 0 ? k / 4 % 100 : 0)
+                                                : (uint8_t)(k * 31 + i);
+        data[i] = p;
+    }
+    rs_buf copied, kept;
+    rs_buf_init(&copied, RS_BUF_NO_LIMIT);
+    rs_buf_init(&kept, RS_BUF_NO_LIMIT);
+    /* Poison what the buffer will hand out, so that a byte the stream left unwritten shows. */
+    assert_int_equal(rs_buf_reserve(&kept, 1 << 20), RS_OK);
+    memset(kept.data, 0xEE, 1 << 20);
+    assert_int_equal(encode_cases(&copied, e, false, false, cases, ncases, data), 0);
+    size_t refs = encode_cases(&kept, e, true, layout, cases, ncases, data);
+    assert_int_equal(kept.len, copied.len);
+    assert_memory_equal(kept.data, copied.data, copied.len);
+    rs_buf_free(&copied);
+    rs_buf_free(&kept);
+    for (size_t i = 0; i < ncases; i++)
+        free(data[i]);
+    return refs;
+}
+
+static void test_by_reference(void **state)
+{
+    (void)state;
+    rs_endian other = host_order() == RS_LE ? RS_BE : RS_LE;
+    const ref_case bytes[] = {{RS_NDR_BYTE, 5000}, {RS_NDR_CHAR, 2048}, {RS_NDR_BOOLEAN, 3000}};
+    assert_int_equal(refs_for(RS_LE, false, bytes, 3), 3);
+    assert_int_equal(refs_for(other, false, bytes, 3), 3); /* bytes: either order */
+    const ref_case small[] = {{RS_NDR_BYTE, 2047}, {RS_NDR_LONG, 100}};
+    assert_int_equal(refs_for(RS_LE, false, small, 2), 0); /* below RS_NDR_REF_MIN: copied */
+    const ref_case wide[] = {{RS_NDR_LONG, 1000}, {RS_NDR_HYPER, 300}, {RS_NDR_WCHAR, 1500},
+                             {RS_NDR_DOUBLE, 512}};
+    assert_int_equal(refs_for(host_order(), false, wide, 4), 4);
+    assert_int_equal(refs_for(other, false, wide, 4), 0); /* swapped: copied */
+    const ref_case enums[] = {{RS_NDR_ENUM, 4000}};
+    assert_int_equal(refs_for(RS_LE, false, enums, 1), 0);
+    assert_int_equal(refs_for(RS_LE, true, bytes, 3), 0); /* a layout shows the bytes */
+    ref_case many[RS_NDR_REFS_MAX + 3];
+    for (size_t i = 0; i < RS_NDR_REFS_MAX + 3; i++)
+        many[i] = (ref_case){RS_NDR_BYTE, (uint32_t)(RS_NDR_REF_MIN + i)};
+    assert_int_equal(refs_for(RS_LE, false, many, RS_NDR_REFS_MAX + 3), RS_NDR_REFS_MAX);
+}
+
 /* A boolean array is never left in place: a C bool holds 0 or 1, the wire any byte. */
 static void test_in_place_never_for_booleans(void **state)
 {
@@ -1931,6 +2030,7 @@ int main(void)
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_in_place_arrays),
         cmocka_unit_test(test_in_place_never_for_booleans),
+        cmocka_unit_test(test_by_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

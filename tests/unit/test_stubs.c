@@ -44,6 +44,7 @@ static struct {
     int16_t tag;
     color c;
     uint8_t bytes[16];
+    uint16_t name_units; /* GetName's length in UTF-16 units; 0: 2 ("Hi") */
 } got;
 
 int32_t Add(int32_t a, int32_t b)
@@ -137,13 +138,16 @@ int32_t UStrSum(ustring *u)
 void GetName(ustring *u)
 {
     got.calls++;
-    u->Buffer = malloc(2 * sizeof *u->Buffer); /* [out] memory the stub frees once sent */
+    uint16_t n = got.name_units != 0 ? got.name_units : 2;
+    u->Buffer = malloc(n * sizeof *u->Buffer); /* [out] memory the stub frees once sent */
     if (u->Buffer == NULL)
         return;
     u->Buffer[0] = 'H';
     u->Buffer[1] = 'i';
-    u->Length = 4;
-    u->MaximumLength = 4;
+    for (uint16_t i = 2; i < n; i++)
+        u->Buffer[i] = (uint16_t)('a' + i % 26);
+    u->Length = (uint16_t)(2 * n);
+    u->MaximumLength = (uint16_t)(2 * n);
 }
 
 double NumValue(int16_t tag, num *n)
@@ -257,8 +261,9 @@ static int teardown_trace(void **state)
 typedef struct served {
     rs_status st;
     bool executed;
-    uint8_t response[256];
+    uint8_t response[16384];
     size_t response_len;
+    size_t refs; /* arrays the stub left in place (rs_ndr_set_by_reference()) */
     char error[RS_NDR_ERROR_MAX];
 } served;
 
@@ -282,6 +287,10 @@ static served serve(uint16_t opnum, const uint8_t *request, size_t len)
     r.st = conform_server_interface.operations[opnum].stub(&call);
     r.executed = call.executed;
     snprintf(r.error, sizeof r.error, "%s", rs_ndr_error(&call.in));
+    /* Large [out] arrays are still where the procedure left them: the runtime sends them from
+     * there; here they are copied in to be read. */
+    r.refs = call.out.ref_count;
+    rs_ndr_fill_refs(&call.out);
     if (r.st == RS_OK) {
         assert_true(call.response.len <= sizeof r.response);
         memcpy(r.response, call.response.data, call.response.len);
@@ -385,6 +394,50 @@ static void test_server_ustring(void **state)
     assert_int_equal(got.units[1], 'b');
     /* the procedure's malloc()ed Buffer is freed by the stub once sent (the sanitizers check) */
     serve_ok("GetName");
+}
+
+/* A large [out] array is marshalled by reference -- left where it is for the runtime to send --
+ * and the response is the same bytes as a copy would make. A procedure's malloc()ed one is
+ * copied in before the stub frees it (a use after free otherwise, which ASan reports; without
+ * it, freed memory would not read back as the name). Arrays below RS_NDR_REF_MIN are copied. */
+static void test_server_large_out_by_reference(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static uint8_t request[8 + N];
+    rs_store_u32(request, RS_LE, N);     /* n */
+    rs_store_u32(request + 4, RS_LE, N); /* in's max_count */
+    for (size_t i = 0; i < N; i++)
+        request[8 + i] = (uint8_t)(i * 13 + 5);
+    memset(&got, 0, sizeof got);
+    served *r = malloc(sizeof *r);
+    assert_non_null(r);
+    *r = serve(12 /* Echo */, request, sizeof request);
+    assert_int_equal(r->st, RS_OK);
+    assert_int_equal(r->refs, 1); /* out, in place */
+    assert_int_equal(r->response_len, 4 + N);
+    assert_int_equal(rs_load_u32(r->response, RS_LE), N);
+    assert_memory_equal(r->response + 4, request + 8, N);
+
+    memset(&got, 0, sizeof got);
+    got.name_units = 3000; /* 6000 bytes */
+    *r = serve(9 /* GetName */, NULL, 0);
+    assert_int_equal(r->st, RS_OK);
+    assert_int_equal(r->refs, 0); /* filled before the stub freed the Buffer */
+    /* Length, MaximumLength, Buffer's referent id; max_count, offset, actual_count; the units */
+    assert_int_equal(r->response_len, 8 + 12 + 6000);
+    assert_int_equal(rs_load_u32(r->response + 8, RS_LE), 3000);
+    assert_int_equal(rs_load_u32(r->response + 16, RS_LE), 3000);
+    assert_int_equal(rs_load_u16(r->response + 20, RS_LE), 'H');
+    assert_int_equal(rs_load_u16(r->response + 22, RS_LE), 'i');
+    for (size_t i = 2; i < 3000; i++)
+        assert_int_equal(rs_load_u16(r->response + 20 + 2 * i, RS_LE), 'a' + i % 26);
+
+    memset(&got, 0, sizeof got);
+    *r = serve(9 /* GetName */, NULL, 0); /* "Hi": 4 bytes, copied at once */
+    assert_int_equal(r->st, RS_OK);
+    assert_int_equal(r->refs, 0);
+    free(r);
 }
 
 static void test_server_unions(void **state)
@@ -561,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_server_arrays),       cmocka_unit_test(test_server_structures),
         cmocka_unit_test(test_server_pointers),     cmocka_unit_test(test_server_ustring),
         cmocka_unit_test(test_server_unions),       cmocka_unit_test(test_server_trace),
+        cmocka_unit_test(test_server_large_out_by_reference),
         cmocka_unit_test(test_server_cut_requests), cmocka_unit_test(test_server_hostile),
     };
     return cmocka_run_group_tests_name("server stubs", server_tests, setup_trace, teardown_trace);

@@ -393,6 +393,113 @@ static void test_largest_pdu_and_the_limit(void **state)
     free(stream);
 }
 
+/* rs_conn_send_fragments() with refs: stub bytes that stay elsewhere (an NDR stream's arrays sent
+ * by reference) go out in their place. The buffer handed to the fragmenter holds 0xEE where the
+ * refs are, so a piece taken from the wrong place shows in the reassembled stub. Refs inside one
+ * fragment, across many, at the stub's ends, next to each other, on a fragment boundary, eight
+ * at once; fragment sizes from 48 to 65535. More refs than the transport takes are refused. */
+#define REF_STUB 20000
+
+typedef struct {
+    size_t n;
+    size_t at[RS_CONN_MAX_REFS], len[RS_CONN_MAX_REFS];
+} ref_layout;
+
+/* A request of call 9 with `len` bytes of stub data, cut into fragments of max_frag. */
+static void request_fragments(rs_pdu_fragmenter *f, const uint8_t *stub, size_t len,
+                              uint16_t max_frag)
+{
+    rs_pdu tmpl;
+    rs_pdu_init(&tmpl, RS_PTYPE_REQUEST, 9);
+    tmpl.stub = stub;
+    tmpl.stub_len = len;
+    rs_pdu_fragmenter_init(f, &tmpl, RS_LE, max_frag);
+}
+
+static void send_with_refs(uint16_t max_frag, const ref_layout *lay, const uint8_t *expected)
+{
+    static uint8_t stub[REF_STUB];
+    memcpy(stub, expected, REF_STUB);
+    rs_buf_ref refs[RS_CONN_MAX_REFS];
+    for (size_t i = 0; i < lay->n; i++) {
+        memset(stub + lay->at[i], 0xEE, lay->len[i]);
+        refs[i] = (rs_buf_ref){.at = lay->at[i], .data = expected + lay->at[i], .len = lay->len[i]};
+    }
+    rs_listener *l;
+    rs_conn *c, *s;
+    tcp_pair(&l, &c, &s);
+    rs_pdu_fragmenter f;
+    request_fragments(&f, stub, REF_STUB, max_frag);
+    rs_buf headers;
+    rs_buf_init(&headers, RS_PDU_MAX_FRAG_LENGTH);
+    rs_error err = {0};
+    size_t sends;
+    assert_int_equal(rs_conn_send_fragments(c, &f, &headers, refs, lay->n, in_ms(5000), &sends,
+                                            &err), RS_OK);
+    rs_pdu_reassembler r;
+    rs_pdu_reassembler_init(&r, REF_STUB);
+    bool complete = false;
+    while (!complete) {
+        rs_buf view;
+        assert_int_equal(rs_conn_recv_pdu(s, max_frag, in_ms(5000), &view, &err), RS_OK);
+        rs_pdu pdu;
+        assert_int_equal(rs_pdu_decode(&view, &pdu), RS_OK);
+        assert_int_equal(rs_pdu_reassembler_add(&r, &pdu, &complete), RS_OK);
+    }
+    const rs_pdu *whole = rs_pdu_reassembler_result(&r);
+    assert_int_equal(whole->stub_len, REF_STUB);
+    assert_memory_equal(whole->stub, expected, REF_STUB);
+    rs_pdu_reassembler_free(&r);
+    rs_buf_free(&headers);
+    rs_conn_close(c);
+    rs_conn_close(s);
+    rs_listener_close(l);
+}
+
+static void test_send_with_refs(void **state)
+{
+    (void)state;
+    static uint8_t expected[REF_STUB];
+    for (size_t i = 0; i < REF_STUB; i++)
+        expected[i] = (uint8_t)(i * 7 + i / 256);
+    static const uint16_t frags[] = {48, 100, 1432, 4280, 65535};
+    for (size_t k = 0; k < sizeof frags / sizeof frags[0]; k++) {
+        size_t per = (size_t)(frags[k] - RS_PDU_REQUEST_HEADER_SIZE) / 8 * 8; /* stub/fragment */
+        ref_layout lays[] = {
+            {1, {100}, {100}},                           /* inside one fragment (or a few) */
+            {1, {50}, {15000}},                          /* across many */
+            {2, {0, 17000}, {3000, 3000}},               /* at both ends */
+            {2, {5000, 6000}, {1000, 1000}},             /* next to each other */
+            {1, {per < REF_STUB ? per : 0}, {per < REF_STUB ? REF_STUB - per : 10}},
+            {8, {10, 2000, 4100, 4200, 8000, 12000, 12001, 19990}, {1000, 100, 100, 3000,
+                                                                      2000, 1, 9, 10}},
+        };
+        for (size_t i = 0; i < sizeof lays / sizeof lays[0]; i++)
+            send_with_refs(frags[k], &lays[i], expected);
+    }
+    /* One more than the transport takes: refused before anything is sent. */
+    rs_buf_ref many[RS_CONN_MAX_REFS + 1];
+    for (size_t i = 0; i < RS_CONN_MAX_REFS + 1; i++)
+        many[i] = (rs_buf_ref){.at = i * 10, .data = expected, .len = 5};
+    rs_listener *l;
+    rs_conn *c, *s;
+    tcp_pair(&l, &c, &s);
+    rs_pdu_fragmenter f;
+    request_fragments(&f, expected, 100, 4280);
+    rs_buf headers;
+    rs_buf_init(&headers, RS_PDU_MAX_FRAG_LENGTH);
+    rs_error err = {0};
+    size_t sends = 1;
+    assert_int_equal(rs_conn_send_fragments(c, &f, &headers, many, RS_CONN_MAX_REFS + 1,
+                                            in_ms(1000), &sends, &err), RS_ERR_INVALID_ARG);
+    assert_int_equal(sends, 0);
+    assert_int_equal(rs_conn_buffered(s), 0);
+    rs_buf_free(&headers);
+    rs_conn_close(c);
+    rs_conn_close(s);
+    rs_listener_close(l);
+}
+
 /* rs_conn_await(): without rs_conn_set_await() it does not wait; with it, it waits that long in
  * one recv() and says whether bytes came. A read whose deadline is further away waits on across
  * the socket's timeouts (here 20 ms each) for a PDU that comes after 100 ms. */
@@ -456,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_pdus_in_pieces),
         cmocka_unit_test(test_largest_pdu_and_the_limit),
         cmocka_unit_test(test_await),
+        cmocka_unit_test(test_send_with_refs),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
 }

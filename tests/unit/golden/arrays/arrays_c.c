@@ -216,6 +216,10 @@ int32_t Total(int32_t n, int32_t *values)
     if (st == RS_OK && values == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: values is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] long n */
     rs_trace_param(RS_TRACE_PARAM_READ, "n", "int32_t", &n, sizeof n, false);
     if (st == RS_OK)
@@ -272,6 +276,10 @@ void Window(int32_t max, int32_t *v, int32_t *len)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: v is a [ref] pointer and NULL");
     if (st == RS_OK && len == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: len is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long max */
     rs_trace_param(RS_TRACE_PARAM_READ, "max", "int32_t", &max, sizeof max, false);
@@ -359,6 +367,10 @@ void Upto(int32_t last, int16_t *v)
     /* [ref] pointers are never NULL: each is checked before anything reads through it. */
     if (st == RS_OK && v == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: v is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long last */
     rs_trace_param(RS_TRACE_PARAM_READ, "last", "int32_t", &last, sizeof last, false);
@@ -456,6 +468,10 @@ void Greet(const char *who, uint16_t *wwho)
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, arrays_IfHandle, &arrays_client_interface, 4);
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in, string] char *who -- a top-level [ref] pointer has no wire form of its own; the string
      * is a conformant-varying array: max_count, offset, actual_count, then the characters with the
      * terminator. */
@@ -495,6 +511,10 @@ void Copy(record *in, record *out)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: in is a [ref] pointer and NULL");
     if (st == RS_OK && out == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: out is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] record *in -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
@@ -542,6 +562,10 @@ void Fixed(int32_t a[4], int16_t b[2])
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: a is a [ref] pointer and NULL");
     if (st == RS_OK && b == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: b is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long a[4] -- a fixed array: the elements alone. */
     rs_trace_param(RS_TRACE_PARAM_READ, "a", "int32_t [4]", a, sizeof *a * 4, false);

@@ -291,7 +291,9 @@ static rs_status arrays_Window_stub(rs_server_call *call)
     Window(max, v, len);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Window");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [in, out, size_is(max), length_is(*len)] long *v -- a top-level [ref] pointer has no wire
      * form of its own; the array is conformant-varying: max_count, offset, actual_count, then the
@@ -387,7 +389,9 @@ static rs_status arrays_Name_stub(rs_server_call *call)
     Name(size, buf);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Name");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out, string, size_is(size)] char *buf -- a top-level [ref] pointer has no wire form of its
      * own; the array is conformant-varying: max_count, offset, actual_count, then the elements
@@ -464,7 +468,9 @@ static rs_status arrays_Copy_stub(rs_server_call *call)
     Copy(in, out);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Copy");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] record *out -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
@@ -474,7 +480,9 @@ static rs_status arrays_Copy_stub(rs_server_call *call)
         st = rs_ndr_flush(&call->out);
 
     /* Free what the procedure allocated for its [out] data (with malloc(), as MIDL's
-     * midl_user_allocate), now that it is marshalled. */
+     * midl_user_allocate), now that it is marshalled: first the arrays left in place are copied
+     * into the response. */
+    rs_ndr_fill_refs(&call->out);
     arrays_release_record(out);
     return st;
 }
@@ -503,7 +511,9 @@ static rs_status arrays_Fixed_stub(rs_server_call *call)
     Fixed(a, b);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Fixed");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] short b[2] -- a fixed array: the elements alone. */
     rs_trace_param(RS_TRACE_PARAM_READ, "b", "int16_t [2]", b, sizeof *b * 2, true);

@@ -394,6 +394,10 @@ int32_t StrLen(char *s)
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, conform_IfHandle, &conform_client_interface, 2);
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in, string] char *s -- a top-level [ref] pointer has no wire form of its own; the string is
      * a conformant-varying array: max_count, offset, actual_count, then the characters with the
      * terminator. */
@@ -430,6 +434,10 @@ int32_t WStrLen(uint16_t *s)
     int32_t result = 0;
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, conform_IfHandle, &conform_client_interface, 3);
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in, unique, string] wchar_t *s -- a top-level [unique] pointer: a referent id (0 for NULL),
      * then what it points to. */
@@ -471,6 +479,10 @@ void Reverse(int32_t n, int32_t *v)
     /* [ref] pointers are never NULL: each is checked before anything reads through it. */
     if (st == RS_OK && v == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: v is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long n */
     rs_trace_param(RS_TRACE_PARAM_READ, "n", "int32_t", &n, sizeof n, false);
@@ -533,6 +545,10 @@ int64_t SumMixed(mixed *m)
     if (st == RS_OK && m == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: m is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] mixed *m -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "m", "mixed *", m, sizeof *m, false);
@@ -567,6 +583,10 @@ int64_t SumPtrs(with_ptrs *p)
     int64_t result = 0;
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, conform_IfHandle, &conform_client_interface, 6);
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in, unique] with_ptrs *p -- a top-level [unique] pointer: a referent id (0 for NULL), then
      * what it points to. */
@@ -645,6 +665,10 @@ int32_t UStrSum(ustring *u)
     if (st == RS_OK && u == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: u is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] ustring *u -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "u", "ustring *", u, sizeof *u, false);
@@ -721,6 +745,10 @@ double NumValue(int16_t tag, num *n)
     /* [ref] pointers are never NULL: each is checked before anything reads through it. */
     if (st == RS_OK && n == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: n is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] short tag */
     rs_trace_param(RS_TRACE_PARAM_READ, "tag", "int16_t", &tag, sizeof tag, false);
@@ -806,6 +834,10 @@ void Echo(int32_t n, uint8_t *in, uint8_t *out)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: in is a [ref] pointer and NULL");
     if (st == RS_OK && out == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: out is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long n */
     rs_trace_param(RS_TRACE_PARAM_READ, "n", "int32_t", &n, sizeof n, false);

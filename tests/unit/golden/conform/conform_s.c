@@ -443,7 +443,9 @@ static rs_status conform_Reverse_stub(rs_server_call *call)
     Reverse(n, v);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Reverse");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [in, out, size_is(n)] long *v -- a top-level [ref] pointer has no wire form of its own; the
      * array is conformant: max_count first, then the elements. */
@@ -535,7 +537,9 @@ static rs_status conform_GetMixed_stub(rs_server_call *call)
     GetMixed(m);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "GetMixed");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] mixed *m -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
@@ -593,7 +597,9 @@ static rs_status conform_GetName_stub(rs_server_call *call)
     GetName(u);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "GetName");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] ustring *u -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
@@ -603,7 +609,9 @@ static rs_status conform_GetName_stub(rs_server_call *call)
         st = rs_ndr_flush(&call->out);
 
     /* Free what the procedure allocated for its [out] data (with malloc(), as MIDL's
-     * midl_user_allocate), now that it is marshalled. */
+     * midl_user_allocate), now that it is marshalled: first the arrays left in place are copied
+     * into the response. */
+    rs_ndr_fill_refs(&call->out);
     conform_release_ustring(u);
     return st;
 }
@@ -744,7 +752,9 @@ static rs_status conform_Echo_stub(rs_server_call *call)
     Echo(n, in, out);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Echo");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out, size_is(n)] byte *out -- a top-level [ref] pointer has no wire form of its own; the
      * array is conformant: max_count first, then the elements. */

@@ -162,7 +162,9 @@ static rs_status handles_Read_stub(rs_server_call *call)
     result = Read(f, n, data);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Read");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out, size_is(n)] byte *data -- a top-level [ref] pointer has no wire form of its own; the
      * array is conformant: max_count first, then the elements. */

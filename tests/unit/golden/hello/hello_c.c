@@ -37,6 +37,10 @@ void HelloProc(unsigned char *pszString)
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, hello_IfHandle, &hello_client_interface, 0);
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in, string] unsigned char *pszString -- a top-level [ref] pointer has no wire form of its
      * own; the string is a conformant-varying array: max_count, offset, actual_count, then the
      * characters with the terminator. */

@@ -154,6 +154,10 @@ int32_t Peek(plong p, holder *h)
     if (st == RS_OK && h == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: h is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in, unique] plong p -- a top-level [unique] pointer: a referent id (0 for NULL), then what
      * it points to. */
     rs_trace_param(RS_TRACE_PARAM_READ, "p", "plong", p, p != NULL ? sizeof *p : 0, false);

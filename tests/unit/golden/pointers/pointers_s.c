@@ -67,7 +67,9 @@ static rs_status pointers_Alloc_stub(rs_server_call *call)
     Alloc(p, s);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Alloc");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] long **p -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
@@ -89,7 +91,9 @@ static rs_status pointers_Alloc_stub(rs_server_call *call)
         st = rs_ndr_flush(&call->out);
 
     /* Free what the procedure allocated for its [out] data (with malloc(), as MIDL's
-     * midl_user_allocate), now that it is marshalled. */
+     * midl_user_allocate), now that it is marshalled: first the arrays left in place are copied
+     * into the response. */
+    rs_ndr_fill_refs(&call->out);
     free(*p);
     *p = NULL;
     free(*s);

@@ -309,6 +309,10 @@ int64_t Area(rect *r)
     if (st == RS_OK && r == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: r is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] rect *r -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "r", "rect *", r, sizeof *r, false);
@@ -347,6 +351,10 @@ int32_t Length(path *p)
     /* [ref] pointers are never NULL: each is checked before anything reads through it. */
     if (st == RS_OK && p == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: p is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] path *p -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
@@ -387,6 +395,10 @@ int32_t Chars(wbuf *w)
     if (st == RS_OK && w == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: w is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] wbuf *w -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "w", "wbuf *", w, sizeof *w, false);
@@ -421,6 +433,10 @@ int32_t Walk(node *list)
     int32_t result = 0;
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, structs_IfHandle, &structs_client_interface, 3);
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in, unique] node *list -- a top-level [unique] pointer: a referent id (0 for NULL), then
      * what it points to. */
@@ -464,6 +480,10 @@ void Bounds(int32_t n, point *pts, rect *box)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: pts is a [ref] pointer and NULL");
     if (st == RS_OK && box == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: box is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] long n */
     rs_trace_param(RS_TRACE_PARAM_READ, "n", "int32_t", &n, sizeof n, false);
@@ -523,6 +543,10 @@ void Fill(refs *r)
     if (st == RS_OK && r == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: r is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in, out] refs *r -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "r", "refs *", r, sizeof *r, false);
@@ -564,6 +588,10 @@ rect Make(point a, point b)
     rect result = {0};
     rs_client_call call;
     rs_status st = rs_client_call_begin(&call, structs_IfHandle, &structs_client_interface, 6);
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] point a -- a structure by value: aligned to its largest member, then each member. */
     rs_trace_param(RS_TRACE_PARAM_READ, "a", "point", &a, sizeof a, false);

@@ -459,7 +459,9 @@ static rs_status structs_Bounds_stub(rs_server_call *call)
     Bounds(n, pts, box);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Bounds");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [out] rect *box -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */
@@ -494,7 +496,9 @@ static rs_status structs_Fill_stub(rs_server_call *call)
     Fill(r);
     rs_trace_procedure(RS_TRACE_PROCEDURE_RETURN, "Fill");
 
-    /* Marshal the [out] parameters and the return value. */
+    /* Marshal the [out] parameters and the return value. The [out] data lives until the reply is
+     * sent: large arrays are sent from where they are, not copied into the response first. */
+    rs_ndr_set_by_reference(&call->out);
 
     /* [in, out] refs *r -- a top-level [ref] pointer has no wire form: what it points to is
      * marshalled in its place. */

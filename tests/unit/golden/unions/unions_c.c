@@ -230,6 +230,10 @@ double Measure(shape *s)
     if (st == RS_OK && s == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: s is a [ref] pointer and NULL");
 
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
+
     /* [in] shape *s -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
     rs_trace_param(RS_TRACE_PARAM_READ, "s", "shape *", s, sizeof *s, false);
@@ -267,6 +271,10 @@ void Store(tagged *t)
     /* [ref] pointers are never NULL: each is checked before anything reads through it. */
     if (st == RS_OK && t == NULL)
         st = rs_ndr_fail(&call.ndr, RS_ERR_NULL_REF, "ndr: t is a [ref] pointer and NULL");
+
+    /* The [in] data is the caller's for the whole call: large arrays are sent from where they are,
+     * not copied into the request first. */
+    rs_ndr_set_by_reference(&call.ndr);
 
     /* [in] tagged *t -- a top-level [ref] pointer has no wire form: what it points to is marshalled
      * in its place. */
