@@ -1182,6 +1182,11 @@ static void decode_elems(void *dst, const uint8_t *src, size_t n, rs_ndr_prim t,
         }
         return;
     }
+    if (t == RS_NDR_BOOLEAN) { /* any nonzero byte is TRUE; a C bool may hold only 0 or 1 */
+        for (size_t i = 0; i < n; i++)
+            d[i] = src[i] != 0;
+        return;
+    }
     if (ws == 1 || e == host_endian()) {
         memcpy(d, src, n * ws);
         return;
