@@ -1154,9 +1154,10 @@ static rs_status check_same_call(rs_pdu_reassembler *r, const rs_pdu *frag)
     return RS_OK;
 }
 
-rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool *complete)
+/* Everything rs_pdu_reassembler_add() checks before it takes a fragment's stub data: RS_OK,
+ * or the failure (sticky, on r->stub). The first fragment's header and body become the result. */
+static rs_status accept_fragment(rs_pdu_reassembler *r, const rs_pdu *frag)
 {
-    *complete = false;
     if (r->stub.status != RS_OK)
         return r->stub.status; /* sticky until reset */
     if (r->complete)
@@ -1167,8 +1168,6 @@ rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool
         return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
                            "pdu: call %u: a %s is not a fragment of a request or response",
                            frag->hdr.call_id, rs_pdu_type_name(frag->hdr.ptype));
-
-    rs_status st;
     if (r->fragments == 0) {
         if (!(frag->hdr.pfc_flags & RS_PFC_FIRST_FRAG))
             return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
@@ -1179,6 +1178,47 @@ rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool
         r->result.stub_len = 0;
         memset(&r->result.auth, 0, sizeof r->result.auth);
         r->result.hdr.auth_length = 0;
+    } else {
+        rs_status st = check_same_call(r, frag);
+        if (st != RS_OK)
+            return st;
+    }
+    bool last = frag->hdr.pfc_flags & RS_PFC_LAST_FRAG;
+    if (!last && frag->stub_len == 0)
+        return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
+                           "pdu: call %u: fragment %zu carries no stub data and is not the last",
+                           r->result.hdr.call_id, r->fragments + 1);
+    size_t so_far = r->in_place ? r->joined_len : r->stub.len;
+    if (frag->stub_len > r->stub.limit - so_far)
+        return rs_buf_fail(&r->stub, RS_ERR_LIMIT,
+                           "pdu: call %u: %zu more stub bytes after %zu exceed the %zu-byte "
+                           "reassembly limit",
+                           r->result.hdr.call_id, frag->stub_len, so_far, r->stub.limit);
+    return RS_OK;
+}
+
+/* The fragment just taken was the last: the result's stub data is complete. */
+static void complete_call(rs_pdu_reassembler *r, const rs_pdu *frag, bool *complete)
+{
+    r->fragments++;
+    if (!(frag->hdr.pfc_flags & RS_PFC_LAST_FRAG))
+        return;
+    r->complete = true;
+    r->result.hdr.pfc_flags |= RS_PFC_FIRST_FRAG | RS_PFC_LAST_FRAG;
+    r->result.stub = r->in_place ? r->joined : r->stub.data;
+    r->result.stub_len = r->in_place ? r->joined_len : r->stub.len;
+    *complete = true;
+}
+
+rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool *complete)
+{
+    *complete = false;
+    rs_status st = accept_fragment(r, frag);
+    if (st == RS_OK && r->in_place)
+        st = rs_pdu_reassembler_settle(r);
+    if (st != RS_OK)
+        return st;
+    if (r->fragments == 0) {
         /* alloc_hint is the peer's word: trusted for pre-sizing only up to the limit. */
         size_t hint = alloc_hint_of(frag);
         if (hint > r->stub.limit)
@@ -1186,36 +1226,54 @@ rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool
         st = rs_buf_reserve(&r->stub, hint);
         if (st != RS_OK)
             return st;
-    } else {
-        st = check_same_call(r, frag);
-        if (st != RS_OK)
-            return st;
     }
-
-    bool last = frag->hdr.pfc_flags & RS_PFC_LAST_FRAG;
-    if (!last && frag->stub_len == 0)
-        return rs_buf_fail(&r->stub, RS_ERR_REASSEMBLY,
-                           "pdu: call %u: fragment %zu carries no stub data and is not the last",
-                           r->result.hdr.call_id, r->fragments + 1);
-    if (frag->stub_len > r->stub.limit - r->stub.len)
-        return rs_buf_fail(&r->stub, RS_ERR_LIMIT,
-                           "pdu: call %u: %zu more stub bytes after %zu exceed the %zu-byte "
-                           "reassembly limit",
-                           r->result.hdr.call_id, frag->stub_len, r->stub.len, r->stub.limit);
     if (frag->stub_len > 0) { /* an empty call never allocates, and rs_buf never sees NULL + 0 */
         st = rs_buf_put_bytes(&r->stub, frag->stub, frag->stub_len);
         if (st != RS_OK)
             return st;
     }
-    r->fragments++;
-    if (last) {
-        r->complete = true;
-        r->result.hdr.pfc_flags |= RS_PFC_FIRST_FRAG | RS_PFC_LAST_FRAG;
-        r->result.stub = r->stub.data;
-        r->result.stub_len = r->stub.len;
-        *complete = true;
-    }
+    complete_call(r, frag, complete);
     return RS_OK;
+}
+
+rs_status rs_pdu_reassembler_add_in_place(rs_pdu_reassembler *r, const rs_pdu *frag,
+                                          uint8_t *stub, bool *complete)
+{
+    *complete = false;
+    rs_status st = accept_fragment(r, frag);
+    if (st != RS_OK)
+        return st;
+    if (r->fragments == 0) {
+        r->in_place = true;
+        r->joined = stub;
+        r->joined_len = frag->stub_len;
+    } else if (r->in_place && r->joined != NULL &&
+               (uintptr_t)stub >= (uintptr_t)r->joined + r->joined_len) {
+        /* Moved down onto what lies between (the fragment's own header, at least). */
+        if (frag->stub_len > 0)
+            memmove(r->joined + r->joined_len, stub, frag->stub_len);
+        r->joined_len += frag->stub_len;
+    } else { /* not after the stub data so far: copied, as rs_pdu_reassembler_add() does */
+        return rs_pdu_reassembler_add(r, frag, complete);
+    }
+    complete_call(r, frag, complete);
+    return RS_OK;
+}
+
+rs_status rs_pdu_reassembler_settle(rs_pdu_reassembler *r)
+{
+    if (!r->in_place)
+        return RS_OK;
+    r->in_place = false;
+    if (r->stub.status != RS_OK)
+        return r->stub.status;
+    size_t hint = alloc_hint_of(&r->result); /* pre-sized as rs_pdu_reassembler_add() would */
+    rs_status st = rs_buf_reserve(&r->stub, hint < r->stub.limit ? hint : r->stub.limit);
+    if (st == RS_OK && r->joined_len > 0)
+        st = rs_buf_put_bytes(&r->stub, r->joined, r->joined_len);
+    if (st == RS_OK && r->complete)
+        r->result.stub = r->stub.data;
+    return st;
 }
 
 const rs_pdu *rs_pdu_reassembler_result(const rs_pdu_reassembler *r)
@@ -1230,6 +1288,9 @@ void rs_pdu_reassembler_reset(rs_pdu_reassembler *r)
     rs_buf_reset(&r->stub);
     r->fragments = 0;
     r->complete = false;
+    r->in_place = false;
+    r->joined = NULL;
+    r->joined_len = 0;
 }
 
 void rs_pdu_reassembler_free(rs_pdu_reassembler *r)

@@ -487,15 +487,19 @@ static inline bool rs_pdu_fragmenter_done(const rs_pdu_fragmenter *f)
  * Violations give RS_ERR_REASSEMBLY; stub data beyond the limit gives RS_ERR_LIMIT. Errors are
  * sticky until rs_pdu_reassembler_reset().
  *
- * Memory: the stub data is always copied (O(total) bytes), also for a single fragment, so the
- * result never depends on the lifetime of the fragments' buffers. The first fragment's alloc_hint
- * pre-sizes the buffer, but never beyond the limit: a peer can make one call cost up to the
- * limit, and no more. */
+ * Memory: rs_pdu_reassembler_add() copies the stub data (O(total) bytes), also for a single
+ * fragment, so the result never depends on the lifetime of the fragments' buffers. The first
+ * fragment's alloc_hint pre-sizes the buffer, but never beyond the limit: a peer can make one call
+ * cost up to the limit, and no more. rs_pdu_reassembler_add_in_place() copies nothing while it
+ * can: for a reader whose fragments stay where they are until the call is done. */
 typedef struct rs_pdu_reassembler {
     rs_buf stub;      /* the stub data so far; its limit is the reassembly limit */
     rs_pdu result;    /* the first fragment's header and body; stub set when complete */
     size_t fragments; /* fragments accepted */
     bool complete;
+    bool in_place;     /* the stub data so far is joined[0..joined_len), in the caller's memory */
+    uint8_t *joined;
+    size_t joined_len;
 } rs_pdu_reassembler;
 
 /* Ready for a call whose stub data may total max_stub bytes. Allocates nothing yet. */
@@ -505,6 +509,21 @@ void rs_pdu_reassembler_init(rs_pdu_reassembler *r, size_t max_stub);
  * true when LAST_FRAG arrived. */
 RS_MUST_CHECK rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag,
                                                bool *complete);
+
+/* rs_pdu_reassembler_add(), leaving the stub data where it is: `stub` is frag->stub, which the
+ * caller lets the reassembler write. The first fragment's stub data stays in place (a call in one
+ * fragment costs no copy at all), and each later fragment's is moved down to follow it -- over
+ * the headers between them, a move of that fragment's bytes only -- as long as it lies after the
+ * stub data so far (fragments read one after another into one buffer do); otherwise everything
+ * is copied from there on, as rs_pdu_reassembler_add() would. The caller keeps all of it alive
+ * and unchanged until the call is done, or calls rs_pdu_reassembler_settle() first: before the
+ * next read that may move or reuse that memory. Same checks, same failures. */
+RS_MUST_CHECK rs_status rs_pdu_reassembler_add_in_place(rs_pdu_reassembler *r, const rs_pdu *frag,
+                                                        uint8_t *stub, bool *complete);
+
+/* Copies the stub data joined in place so far into the reassembler's own buffer, which holds it
+ * from then on (a complete result's stub follows). Nothing to do when nothing is in place. */
+RS_MUST_CHECK rs_status rs_pdu_reassembler_settle(rs_pdu_reassembler *r);
 
 /* The reassembled call once complete, NULL before: the first fragment's header (pfc_flags with
  * FIRST_FRAG | LAST_FRAG) and body, stub and stub_len over the reassembled bytes (valid until

@@ -712,6 +712,21 @@ size_t rs_conn_buffered(const rs_conn *c)
     return c->ahead_end - c->ahead_start;
 }
 
+bool rs_conn_pdu_buffered(const rs_conn *c)
+{
+    size_t have = rs_conn_buffered(c);
+    if (have < RS_PDU_HEADER_SIZE)
+        return false;
+    rs_buf hdr;
+    rs_buf_view(&hdr, c->ahead + c->ahead_start, RS_PDU_HEADER_SIZE);
+    size_t frag_length;
+    /* A header rs_conn_recv_pdu() refuses is refused before it reads on; under any limit, the
+     * length it checks against is at most RS_PDU_MAX_FRAG_LENGTH. */
+    if (rs_pdu_peek_length(&hdr, RS_PDU_MAX_FRAG_LENGTH, &frag_length) != RS_OK)
+        return true;
+    return have >= frag_length;
+}
+
 /* One recv() with `flags` into the empty read-ahead buffer: true when bytes came, or the peer
  * closed or broke the connection (the next read reports it). */
 static bool read_first(rs_conn *c, int flags)

@@ -87,7 +87,9 @@ RS_MUST_CHECK rs_status rs_conn_send_fragments(rs_conn *c, rs_pdu_fragmenter *f,
                                                int64_t deadline, size_t *sends, rs_error *err);
 
 /* Reads one whole PDU and makes `pdu` a view of its bytes, in the connection's read-ahead
- * buffer: no copy. The view is valid until the next read on c (or rs_conn_trim(), or close).
+ * buffer: no copy. The view is valid until the next read on c that must read from the socket
+ * (rs_conn_pdu_buffered() says whether it will), or rs_conn_trim(), or close; until then its
+ * bytes are the reader's, to change if it likes (they are consumed).
  * The 16-byte header first; a frag_length below 16 or above `max_pdu` is RS_ERR_PROTOCOL before
  * anything more is read. RS_ERR_CLOSED if the peer closed between PDUs; RS_ERR_TRUNCATED if it
  * closed inside one; RS_ERR_TIMEOUT at the deadline. */
@@ -99,6 +101,12 @@ RS_MUST_CHECK rs_status rs_conn_recv_pdu(rs_conn *c, size_t max_pdu, int64_t dea
  * once may leave the second here, where poll() on rs_conn_fd() cannot see it. An event loop
  * checks this before it waits. */
 size_t rs_conn_buffered(const rs_conn *c);
+
+/* True when the next rs_conn_recv_pdu() takes its PDU from what is read ahead without reading the
+ * socket (the PDU is whole there, or its header is one it refuses at once): the views it
+ * returned before stay valid across it. A reader joining a call's fragments where they lie asks
+ * before each (rs_pdu_reassembler_add_in_place()). */
+bool rs_conn_pdu_buffered(const rs_conn *c);
 
 /* True when rs_conn_recv_pdu() would not wait for its first byte: bytes are read ahead, or the
  * socket has some now (read ahead here, without waiting), or the peer closed or broke the

@@ -516,6 +516,139 @@ static void test_reassembly_limit(void **state)
     free(stub);
 }
 
+/* rs_pdu_reassembler_add_in_place(): fragments encoded one after another into one buffer, as a
+ * connection reads them, then decoded there and joined where they lie. A call in one fragment
+ * is its own stub data; several are joined over their headers; nothing is allocated. */
+static size_t encode_call(uint8_t *wire, size_t cap, const uint8_t *stub, size_t len,
+                          uint16_t max_frag)
+{
+    rs_pdu t;
+    make_template(T_REQUEST, &t, stub, len);
+    rs_pdu_fragmenter f;
+    rs_pdu_fragmenter_init(&f, &t, RS_LE, max_frag);
+    rs_buf out;
+    rs_buf_init(&out, RS_BUF_NO_LIMIT);
+    while (!rs_pdu_fragmenter_done(&f))
+        assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
+    assert_true(out.len <= cap);
+    memcpy(wire, out.data, out.len);
+    size_t n = out.len;
+    rs_buf_free(&out);
+    return n;
+}
+
+/* Decodes the PDUs in wire[0..n) and adds each in place; settles before the fragment numbered
+ * `settle_before` (0: never). Returns the last status. */
+static rs_status join_in_place(rs_pdu_reassembler *r, uint8_t *wire, size_t n,
+                               size_t settle_before, bool *complete)
+{
+    rs_status st = RS_OK;
+    size_t at = 0;
+    for (size_t k = 1; st == RS_OK && at < n; k++) {
+        rs_buf in;
+        rs_buf_view(&in, wire + at, n - at);
+        size_t len;
+        assert_int_equal(rs_pdu_peek_length(&in, 65535, &len), RS_OK);
+        rs_buf_view(&in, wire + at, len); /* one PDU at a time, as a connection returns them */
+        rs_pdu pdu;
+        assert_int_equal(rs_pdu_decode(&in, &pdu), RS_OK);
+        at += len;
+        if (k == settle_before) {
+            assert_int_equal(rs_pdu_reassembler_settle(r), RS_OK);
+            assert_false(r->in_place);
+            memset(wire, 0xEE, (size_t)(pdu.stub - wire)); /* what was read before is reused */
+        }
+        if (r->in_place || r->fragments == 0)
+            st = rs_pdu_reassembler_add_in_place(r, &pdu, (uint8_t *)(uintptr_t)pdu.stub,
+                                                 complete);
+        else
+            st = rs_pdu_reassembler_add(r, &pdu, complete);
+    }
+    return st;
+}
+
+static void test_reassembly_in_place(void **state)
+{
+    (void)state;
+    enum { LEN = 1000, CAP = 4096 };
+    uint8_t *stub = pattern(LEN);
+    uint8_t *wire = malloc(CAP);
+    assert_non_null(wire);
+    rs_pdu_reassembler r;
+    rs_pdu_reassembler_init(&r, 1 << 20);
+    bool complete = false;
+
+    /* One fragment: the result is the fragment's own stub data. */
+    encode_call(wire, CAP, stub, LEN, 4280);
+    assert_int_equal(join_in_place(&r, wire, 24 + LEN, 0, &complete), RS_OK);
+    assert_true(complete);
+    const rs_pdu *call = rs_pdu_reassembler_result(&r);
+    assert_ptr_equal(call->stub, wire + 24);
+    assert_int_equal(call->stub_len, LEN);
+    assert_int_equal(call->hdr.pfc_flags & 3, 3);
+    assert_int_equal(r.stub.cap, 0); /* nothing allocated */
+
+    /* Eleven fragments of 96 stub bytes and one of 40: joined over their headers, in place. */
+    for (size_t settle = 0; settle <= 5; settle += 5) {
+        rs_pdu_reassembler_reset(&r);
+        size_t n = encode_call(wire, CAP, stub, LEN, 120);
+        assert_int_equal(join_in_place(&r, wire, n, settle, &complete), RS_OK);
+        assert_true(complete);
+        call = rs_pdu_reassembler_result(&r);
+        assert_int_equal(r.fragments, 11);
+        assert_int_equal(call->stub_len, LEN);
+        assert_memory_equal(call->stub, stub, LEN);
+        if (settle == 0) {
+            assert_ptr_equal(call->stub, wire + 24);
+            assert_int_equal(r.stub.cap, 0);
+        } else { /* copied out before the 5th, and everything after appended to the copy */
+            assert_ptr_equal(call->stub, r.stub.data);
+        }
+    }
+
+    /* A complete result settled: its stub data is the reassembler's from then on. */
+    rs_pdu_reassembler_reset(&r);
+    size_t n = encode_call(wire, CAP, stub, LEN, 120);
+    assert_int_equal(join_in_place(&r, wire, n, 0, &complete), RS_OK);
+    assert_int_equal(rs_pdu_reassembler_settle(&r), RS_OK);
+    memset(wire, 0xEE, CAP);
+    call = rs_pdu_reassembler_result(&r);
+    assert_ptr_equal(call->stub, r.stub.data);
+    assert_memory_equal(call->stub, stub, LEN);
+
+    /* A later fragment that lies before the stub data so far is copied, with all before it. */
+    rs_pdu_reassembler_reset(&r);
+    uint8_t *first = wire + 2048, *second = wire;
+    rs_pdu f[2];
+    make_fragment(&f[0], RS_PTYPE_REQUEST, 4, RS_PFC_FIRST_FRAG, stub, 64);
+    make_fragment(&f[1], RS_PTYPE_REQUEST, 4, RS_PFC_LAST_FRAG, stub + 64, 64);
+    memcpy(first, stub, 64);
+    memcpy(second, stub + 64, 64);
+    f[0].stub = first;
+    f[1].stub = second;
+    assert_int_equal(rs_pdu_reassembler_add_in_place(&r, &f[0], first, &complete), RS_OK);
+    assert_int_equal(rs_pdu_reassembler_add_in_place(&r, &f[1], second, &complete), RS_OK);
+    assert_true(complete);
+    call = rs_pdu_reassembler_result(&r);
+    assert_ptr_equal(call->stub, r.stub.data);
+    assert_memory_equal(call->stub, stub, 128);
+
+    /* The same rules and limits as a copy: the third fragment passes a limit of 128. */
+    rs_pdu_reassembler_free(&r);
+    rs_pdu_reassembler_init(&r, 128);
+    n = encode_call(wire, CAP, stub, 200, 88); /* 64 stub bytes per fragment */
+    assert_int_equal(join_in_place(&r, wire, n, 0, &complete), RS_ERR_LIMIT);
+    assert_false(complete);
+    assert_non_null(strstr(rs_pdu_reassembler_error(&r), "exceed the 128-byte reassembly limit"));
+    rs_pdu_reassembler_reset(&r);
+    make_fragment(&f[0], RS_PTYPE_REQUEST, 4, 0, stub, 64); /* no PFC_FIRST_FRAG */
+    assert_int_equal(rs_pdu_reassembler_add_in_place(&r, &f[0], wire, &complete),
+                     RS_ERR_REASSEMBLY);
+    rs_pdu_reassembler_free(&r);
+    free(wire);
+    free(stub);
+}
+
 /* alloc_hint is the peer's word: it pre-sizes the buffer up to the limit and never beyond. */
 static void test_alloc_hint_is_not_trusted(void **state)
 {
@@ -601,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_fragmenter_refuses_what_it_cannot_split),
         cmocka_unit_test(test_reassembly_rules),
         cmocka_unit_test(test_reassembly_limit),
+        cmocka_unit_test(test_reassembly_in_place),
         cmocka_unit_test(test_alloc_hint_is_not_trusted),
         cmocka_unit_test(test_result_outlives_the_fragments),
         cmocka_unit_test(test_empty_call),

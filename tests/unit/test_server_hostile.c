@@ -567,22 +567,73 @@ static void test_fragments_of_two_calls(void **state)
     expect_closed(c);
 }
 
+/* Add(30, 12) for call_id in fragments, encoded into `out`: two (a, then b) or three (a, then
+ * b's first two bytes, then its last two); with a co_cancel after the first when `cancel`. */
+static void add_in_fragments(rs_buf *out, uint32_t call_id, int fragments, bool cancel)
+{
+    rs_pdu pdu;
+    uint8_t stub[8];
+    make_add(&pdu, stub, call_id, 0, 30, 12);
+    static const size_t cut[2][4] = {{0, 4, 8, 8}, {0, 4, 6, 8}};
+    const size_t *at = cut[fragments - 2];
+    for (int k = 0; k < fragments; k++) {
+        pdu.hdr.pfc_flags = k == 0 ? RS_PFC_FIRST_FRAG : k == fragments - 1 ? RS_PFC_LAST_FRAG : 0;
+        pdu.stub = stub + at[k];
+        pdu.stub_len = at[k + 1] - at[k];
+        pdu.request.alloc_hint = (uint32_t)(8 - at[k]);
+        assert_int_equal(rs_pdu_encode(&pdu, RS_LE, out), RS_OK);
+        if (cancel && k == 0) {
+            rs_pdu c;
+            rs_pdu_init(&c, RS_PTYPE_CO_CANCEL, call_id);
+            assert_int_equal(rs_pdu_encode(&c, RS_LE, out), RS_OK);
+        }
+    }
+}
+
+/* A request in fragments, however they come: all in one send (the server joins them where it
+ * read them), with a co_cancel between, the second 50 ms after the first, two at once and the
+ * third 50 ms later (the two joined in place are copied out before the server reads on: the
+ * read would move them), or one byte at a time. */
 static void test_request_in_fragments(void **state)
 {
     (void)state;
     rs_conn *c = raw_connect();
     raw_bind(c, 1);
-    rs_pdu pdu;
-    uint8_t stub[8];
-    make_add(&pdu, stub, 2, 0, 30, 12);
-    pdu.hdr.pfc_flags = RS_PFC_FIRST_FRAG;
-    pdu.stub_len = 4; /* a, then b in a second fragment */
-    send_pdu(c, &pdu);
-    pdu.hdr.pfc_flags = RS_PFC_LAST_FRAG;
-    pdu.stub = stub + 4;
-    pdu.request.alloc_hint = 4;
-    send_pdu(c, &pdu);
+    rs_buf out;
+    rs_buf_init(&out, 65536);
+    add_in_fragments(&out, 2, 2, false);
+    raw_send(c, out.data, out.len);
     expect_add_result(c, 2, 42);
+
+    rs_buf_reset(&out);
+    add_in_fragments(&out, 3, 3, true);
+    raw_send(c, out.data, out.len);
+    expect_add_result(c, 3, 42);
+
+    rs_buf_reset(&out);
+    add_in_fragments(&out, 4, 2, false);
+    size_t first = out.len / 2; /* both fragments are 28 bytes: a request header and 4 */
+    raw_send(c, out.data, first);
+    usleep(50 * 1000);
+    raw_send(c, out.data + first, out.len - first);
+    expect_add_result(c, 4, 42);
+
+    rs_buf_reset(&out);
+    add_in_fragments(&out, 6, 3, false);
+    size_t two = 28 + 26; /* the first two fragments */
+    raw_send(c, out.data, two);
+    usleep(50 * 1000);
+    raw_send(c, out.data + two, out.len - two);
+    expect_add_result(c, 6, 42);
+
+    rs_buf_reset(&out);
+    add_in_fragments(&out, 5, 3, false);
+    for (size_t i = 0; i < out.len; i++) {
+        raw_send(c, out.data + i, 1);
+        usleep(200);
+    }
+    expect_add_result(c, 5, 42);
+    rs_buf_free(&out);
     rs_conn_close(c);
 }
 
