@@ -739,6 +739,7 @@ rs_status rs_client_call_begin(rs_client_call *call, rs_client *client, const rs
     call->opnum = opnum;
     call->fault = 0;
     rs_error_clear(&call->error);
+    call->locked = false;
     call->spare = client != NULL && !atomic_exchange(&client->spare_taken, true);
     if (call->spare) {
         call->request = client->spare_request; /* moved: the client's copy rests meanwhile */
@@ -815,7 +816,9 @@ static rs_status send_request(rs_client *c, rs_client_call *call, uint32_t call_
     return RS_OK;
 }
 
-/* Reads the response's fragments (or a fault) for call_id and reassembles them into r. */
+/* Reads the response's fragments (or a fault) for call_id and reassembles them into r: where the
+ * connection read them while each next fragment is read ahead whole (pdu.h,
+ * rs_pdu_reassembler_add_in_place()), copied out before a read that could move them. */
 static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t call_id,
                                   int64_t deadline, rs_pdu_reassembler *r)
 {
@@ -823,6 +826,12 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
     waiting w = {.call_id = call_id};
     rs_pdu pdu;
     for (;;) {
+        if (r->in_place && !rs_conn_pdu_buffered(c->conn) &&
+            rs_pdu_reassembler_settle(r) != RS_OK) {
+            drop_connection(c);
+            return rs_error_set(err, r->stub.status, "client: the %s: %s", waiting_text(&w),
+                                rs_pdu_reassembler_error(r));
+        }
         rs_status st = receive_pdu(c, c->max_recv_frag, deadline, c->options.call_timeout_ms,
                                    &w, &pdu, err);
         if (st != RS_OK)
@@ -856,7 +865,12 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
                                 rs_pdu_type_name(ptype), waiting_text(&w));
         }
         bool complete;
-        st = rs_pdu_reassembler_add(r, &pdu, &complete);
+        bool in_place = r->fragments == 0 ? (pdu.hdr.pfc_flags & RS_PFC_LAST_FRAG) != 0 ||
+                                                rs_conn_pdu_buffered(c->conn)
+                                          : r->in_place;
+        st = in_place ? rs_pdu_reassembler_add_in_place(r, &pdu, (uint8_t *)(uintptr_t)pdu.stub,
+                                                        &complete)
+                      : rs_pdu_reassembler_add(r, &pdu, &complete);
         if (st != RS_OK) {
             drop_connection(c); /* the rest of the response would follow */
             return rs_error_set(err, st, "client: the %s: %s", waiting_text(&w),
@@ -968,6 +982,12 @@ static rs_status invoke_locked(rs_client *c, rs_client_call *call)
     rs_buf_init(&r->stub, 0);
     if (st != RS_OK)
         return st;
+    if (r->in_place) { /* the joined stub data in the read-ahead buffer: no copy */
+        const rs_pdu *whole = rs_pdu_reassembler_result(r);
+        call->kept = call->response;
+        rs_buf_view(&call->response, whole->stub, whole->stub_len);
+        call->locked = true;
+    }
     rs_endian e = rs_pdu_reassembler_result(r)->endian;
     if (rs_trace_enabled()) {
         char text[64];
@@ -1003,7 +1023,8 @@ rs_status rs_client_call_invoke(rs_client_call *call)
     c->call_procedure = rs_interface_operation_name(call->iface, call->opnum);
     st = invoke_locked(c, call);
     c->call_procedure = NULL;
-    pthread_mutex_unlock(&c->lock);
+    if (!call->locked) /* otherwise rs_client_call_end() unlocks */
+        pthread_mutex_unlock(&c->lock);
     return st;
 }
 
@@ -1077,6 +1098,11 @@ rs_status rs_client_call_end(rs_client_call *call, rs_status st)
     last_error.status = st;
 
     rs_ndr_free(&call->ndr);
+    if (call->locked) { /* done with the response where the connection read it */
+        call->response = call->kept;
+        call->locked = false;
+        pthread_mutex_unlock(&call->client->lock);
+    }
     if (call->spare) {
         rs_client *c = call->client;
         keep_spare(&c->spare_request, &call->request, REQUEST_STUB_MAX);

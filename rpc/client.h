@@ -19,8 +19,10 @@
  * return value and [out] parameters are zero.
  *
  * Threads: one rs_client serves one call at a time: rs_client_call_invoke() holds the client's
- * lock from the liveness check to the last response fragment, so calls made on one client from
- * several threads are serialised (each waits for the one before). Use one client per thread for
+ * lock from the liveness check to the last response fragment -- or, when the response's
+ * fragments were joined where the connection read them (no copy), until rs_client_call_end() --
+ * so calls made on one client from several threads are serialised (each waits for the one
+ * before). Use one client per thread for
  * parallel calls. The per-thread outcome and error handler are per thread, never per client.
  *
  * The association (C706 12.4): one connection, bound lazily by the first call. The first interface
@@ -67,9 +69,10 @@
  * Costs: each call copies nothing it does not have to -- the request's stub data is encoded once
  * into call->request and cut into fragments as it is sent (large arrays a stub put by reference,
  * rs_ndr_set_by_reference(), go from the caller's memory straight into the socket), the
- * response's fragments are copied once into call->response -- so a call costs O(request +
- * response) bytes, plus one recv() that does not wait for the liveness check (none when the
- * connection answered within the last millisecond; client.c says why that is safe).
+ * response's fragments are joined where the connection read them when they came together, and
+ * copied once into call->response otherwise -- so a call costs O(request + response) bytes, plus
+ * one recv() that does not wait for the liveness check (none when the connection answered
+ * within the last millisecond; client.c says why that is safe).
  */
 #ifndef RPCSCOPE_CLIENT_H
 #define RPCSCOPE_CLIENT_H
@@ -162,6 +165,10 @@ typedef struct rs_client_call {
     bool spare;         /* request and response are the client's kept memory, given back by
                            rs_client_call_end(): a call allocates nothing a previous call of
                            its size allocated */
+    bool locked;        /* `response` views the connection's read-ahead buffer, where its
+                           fragments were joined: the client stays locked, so that nothing
+                           reads the connection, until rs_client_call_end() */
+    rs_buf kept;        /* meanwhile, the response memory the call owns */
 } rs_client_call;
 
 /* Starts a call: `ndr` is ready to marshal the [in] parameters in the client's byte order.

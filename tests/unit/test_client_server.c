@@ -767,6 +767,21 @@ static void *client_worker(void *p)
     }
     for (int i = 0; i < CALLS_PER_THREAD; i++) {
         int32_t a = w->id * 100000 + i;
+        if (i % 10 == 4) { /* 20 KB each way: the response is joined where the client read it */
+            enum { N = 20000 };
+            uint8_t *in = malloc(N), *out = malloc(N);
+            for (size_t k = 0; in != NULL && k < N; k++)
+                in[k] = (uint8_t)(k * 7 + (size_t)a);
+            if (in != NULL && out != NULL)
+                calc_EchoBytes(c, N, in, out);
+            if (in == NULL || out == NULL || rs_last_call_status() != RS_OK)
+                w->failed++;
+            else if (memcmp(in, out, N) != 0)
+                w->wrong++;
+            free(in);
+            free(out);
+            continue;
+        }
         if (i % 10 == 9) {
             char text[32], *out = NULL;
             snprintf(text, sizeof text, "t%d-%d", w->id, i);
