@@ -116,6 +116,29 @@ void rs_buf_init(rs_buf *b, size_t limit);
 /* A read-only view of `len` bytes owned by the caller, cursor at 0. Puts fail on a view. */
 void rs_buf_view(rs_buf *b, const void *data, size_t len);
 
+/* Moves *src into *dst (whose own memory, if any, the caller freed or moved first) and leaves
+ * *src empty, owning nothing, with limit 0. Field by field: the error text, most of an rs_buf,
+ * is copied only when there is a failure to tell (buffers change hands on every call). */
+static inline void rs_buf_move(rs_buf *dst, rs_buf *src)
+{
+    dst->data = src->data;
+    dst->len = src->len;
+    dst->cap = src->cap;
+    dst->pos = src->pos;
+    dst->limit = src->limit;
+    dst->readonly = src->readonly;
+    dst->status = src->status;
+    if (src->status != RS_OK)
+        memcpy(dst->error, src->error, sizeof dst->error);
+    else
+        dst->error[0] = '\0';
+    src->data = NULL;
+    src->len = src->cap = src->pos = src->limit = 0;
+    src->readonly = false;
+    src->status = RS_OK;
+    src->error[0] = '\0';
+}
+
 /* Frees what the buffer owns and leaves it empty (a view just forgets its bytes). */
 void rs_buf_free(rs_buf *b);
 

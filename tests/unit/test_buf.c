@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -215,6 +216,41 @@ static void test_extend_and_empty_reads(void **state)
     assert_int_equal(rs_buf_need(&empty, 1), RS_ERR_TRUNCATED);
 }
 
+/* rs_buf_move(): the memory, cursor, limit and status change hands, the error text only with a
+ * failure; the source is left owning nothing. */
+static void test_move(void **state)
+{
+    (void)state;
+    rs_buf a, b;
+    rs_buf_init(&a, 100);
+    assert_int_equal(rs_buf_put_u32(&a, RS_LE, 7), RS_OK);
+    a.pos = 2;
+    uint8_t *mem = a.data;
+    rs_buf_move(&b, &a);
+    assert_ptr_equal(b.data, mem);
+    assert_int_equal(b.len, 4);
+    assert_int_equal(b.pos, 2);
+    assert_int_equal(b.limit, 100);
+    assert_int_equal(b.status, RS_OK);
+    assert_string_equal(rs_buf_error(&b), "");
+    assert_null(a.data);
+    assert_int_equal(a.len + a.cap + a.pos + a.limit, 0);
+    rs_buf_free(&a); /* owns nothing: frees nothing */
+
+    uint32_t v;
+    b.pos = 4;
+    assert_int_equal(rs_buf_get_u32(&b, RS_LE, &v), RS_ERR_TRUNCATED);
+    char why[RS_BUF_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", rs_buf_error(&b));
+    assert_true(strlen(why) > 0);
+    rs_buf_move(&a, &b);
+    assert_int_equal(a.status, RS_ERR_TRUNCATED);
+    assert_string_equal(rs_buf_error(&a), why);
+    assert_int_equal(b.status, RS_OK);
+    assert_string_equal(rs_buf_error(&b), "");
+    rs_buf_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_patch),
         cmocka_unit_test(test_sub_buffer_is_bounded_by_its_parent),
         cmocka_unit_test(test_extend_and_empty_reads),
+        cmocka_unit_test(test_move),
     };
     return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }
