@@ -412,6 +412,15 @@ RS_MUST_CHECK rs_status rs_pdu_decode(rs_buf *in, rs_pdu *pdu);
  * limit. On failure nothing is appended and `out` holds the sentence. */
 RS_MUST_CHECK rs_status rs_pdu_encode(const rs_pdu *pdu, rs_endian e, rs_buf *out);
 
+/* rs_pdu_encode() without the stub data's bytes: frag_length still counts them, for a sender
+ * that writes them from where they are after what this appends (a gathered send). */
+RS_MUST_CHECK rs_status rs_pdu_encode_head(const rs_pdu *pdu, rs_endian e, rs_buf *out);
+
+/* *dst = *src, copying of the union only the body the PTYPE selects (a request's few bytes, not a
+ * bind's 3 KiB of context arrays): the fragmenter and the reassembler copy a request or response
+ * per call. */
+void rs_pdu_copy(rs_pdu *dst, const rs_pdu *src);
+
 /* ---- fragmentation --------------------------------------------------------------------------- */
 
 /* Splits a request or response's stub data into fragments of at most max_frag bytes each,
