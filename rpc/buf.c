@@ -10,27 +10,6 @@
 
 /* Field by field, not memset(): the error text is most of the struct, and only its first byte
  * matters until a failure writes it. Buffers are made on every call's path. */
-void rs_buf_init(rs_buf *b, size_t limit)
-{
-    b->data = NULL;
-    b->len = b->cap = b->pos = 0;
-    b->limit = limit;
-    b->readonly = false;
-    b->status = RS_OK;
-    b->error[0] = '\0';
-}
-
-void rs_buf_view(rs_buf *b, const void *data, size_t len)
-{
-    /* The cast is safe: readonly makes every put fail before it could write. */
-    b->data = (uint8_t *)(uintptr_t)data;
-    b->len = b->limit = len;
-    b->cap = b->pos = 0;
-    b->readonly = true;
-    b->status = RS_OK;
-    b->error[0] = '\0';
-}
-
 void rs_buf_free(rs_buf *b)
 {
     if (!b->readonly)

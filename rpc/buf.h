@@ -110,11 +110,29 @@ static inline void rs_store_u64(uint8_t *p, rs_endian e, uint64_t v)
     }
 }
 
-/* An empty growable buffer that will hold at most `limit` bytes. Allocates nothing yet. */
-void rs_buf_init(rs_buf *b, size_t limit);
+/* An empty growable buffer that will hold at most `limit` bytes. Allocates nothing yet. (Inline,
+ * as rs_buf_view(): a call makes several; neither clears the 200 bytes of error text.) */
+static inline void rs_buf_init(rs_buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = b->cap = b->pos = 0;
+    b->limit = limit;
+    b->readonly = false;
+    b->status = RS_OK;
+    b->error[0] = '\0';
+}
 
 /* A read-only view of `len` bytes owned by the caller, cursor at 0. Puts fail on a view. */
-void rs_buf_view(rs_buf *b, const void *data, size_t len);
+static inline void rs_buf_view(rs_buf *b, const void *data, size_t len)
+{
+    /* The cast is safe: readonly makes every put fail before it could write. */
+    b->data = (uint8_t *)(uintptr_t)data;
+    b->len = b->limit = len;
+    b->cap = b->pos = 0;
+    b->readonly = true;
+    b->status = RS_OK;
+    b->error[0] = '\0';
+}
 
 /* Moves *src into *dst (whose own memory, if any, the caller freed or moved first) and leaves
  * *src empty, owning nothing, with limit 0. Field by field: the error text, most of an rs_buf,

@@ -705,6 +705,15 @@ void rs_ndr_init_decode(rs_ndr *ndr, rs_buf *in, rs_endian e)
 
 void rs_ndr_free(rs_ndr *ndr)
 {
+    /* Most streams of a call (two scalars, no pointers) never allocated any of these. */
+    if (ndr->items == NULL && ndr->runs == NULL && ndr->item_paths == NULL && ndr->full == NULL &&
+        ndr->mem.blocks == NULL && ndr->mem.singles == NULL) {
+        ndr->mem.bytes = 0;
+        ndr->mem.single_count = ndr->mem.single_cap = 0;
+        ndr->item_count = ndr->item_cap = ndr->run_count = ndr->run_cap = 0;
+        ndr->item_paths_len = ndr->item_paths_cap = ndr->full_count = ndr->full_cap = 0;
+        return;
+    }
     free(ndr->items);
     free(ndr->runs);
     free(ndr->item_paths);
@@ -830,7 +839,8 @@ static rs_status put_value(rs_ndr *ndr, const char *name, size_t size, const cha
     st = rs_buf_extend(ndr->buf, pad + size, &p);
     if (st != RS_OK)
         return buf_failed(ndr, st, name, type);
-    memset(p, 0, pad);
+    for (size_t i = 0; i < pad; i++) /* 0 to 7 bytes: no call to memset() */
+        p[i] = 0;
     store_bits(p + pad, size, ndr->endian, bits);
     if (ndr->recording)
         return record_aligned(ndr, name, type, role, at, pad, size, size, 1);
