@@ -108,6 +108,7 @@ typedef struct rs_server_conn {
     bool busy; /* with a worker (the loop's to read and write) */
     bool dead; /* the worker closed it; the loop frees it */
     bool await_set; /* its socket times out after LINGER_MS: a linger can wait in recv() */
+    bool idled;     /* its worker waited alone past idle_timeout_ms (wait_alone()): closed */
 
     /* The association (C706 12.4). */
     bool bound;
@@ -168,6 +169,7 @@ struct rs_server {
     /* The event loop's own. */
     srv_conn *conns;
     size_t conn_count;
+    atomic_size_t open_conns; /* conn_count, for the workers to read (wait_alone()) */
     pthread_t *threads;
     unsigned thread_count;
 
@@ -283,6 +285,7 @@ rs_status rs_server_create(const rs_server_options *options, rs_server **out)
         goto fail;
     }
     atomic_init(&s->stop_requested, 0);
+    atomic_init(&s->open_conns, 0);
     s->next_assoc_group = 1;
     *out = s;
     return RS_OK;
@@ -1523,14 +1526,63 @@ static void drain(int fd)
  * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
  * before lingering is read, so one of the two always sees the other). The end of the linger is
  * the worker's bell, rung by the watchdog; without one, poll() times out. */
+/* While there are at least twice as many workers as connections, every connection can have a
+ * worker of its own with as many again to spare, and this worker waits for its connection's
+ * next PDU as a thread-per-connection server would: in one recv() with no timeout, which arms
+ * no kernel timer (measured: an Add over Unix sockets 10.0 -> 9.8 us, TCP 14.9 -> 14.6). What
+ * ends the wait: the next PDU, or the client's close; the idle timeout, at which the watchdog
+ * shuts the socket (the loop would close the connection then anyway); rs_server_stop(), whose
+ * cut_reads() shuts its read side. Connections that come meanwhile are served by the workers
+ * to spare; a worker waiting alone holds its connection until it speaks or idles out. Not
+ * while a step gate may stop the clocks (no watch then), nor without a watchdog: false, and
+ * the connection goes back to the loop. */
+static bool wait_alone_allowed(rs_server *s)
+{
+    return !rs_trace_may_pause() && atomic_load(&s->open_conns) * 2 <= s->options.workers;
+}
+
+static bool wait_alone(rs_server *s, srv_conn *sc)
+{
+    if (sc->await_set) {
+        if (rs_conn_clear_await(sc->conn, NULL) != RS_OK)
+            return false;
+        sc->await_set = false;
+    }
+    rs_watch w;
+    bool watched = false;
+    if (s->options.idle_timeout_ms >= 0) {
+        watched = rs_watch_begin(&w, RS_WATCH_SHUTDOWN, rs_conn_fd(sc->conn),
+                                 rs_watch_now() +
+                                     (int64_t)s->options.idle_timeout_ms * RS_NS_PER_MS);
+        if (!watched)
+            return false;
+    }
+    bool ready = !atomic_load(&s->stop_requested) && rs_conn_wait(sc->conn);
+    if (watched && rs_watch_end(&w)) {
+        sc->idled = true;
+        if (rs_trace_enabled()) {
+            char text[RS_BINDING_STRLEN + 96];
+            snprintf(text, sizeof text, "server: %s was idle for idle_timeout_ms %d; closing it",
+                     sc->peer, s->options.idle_timeout_ms);
+            emit_text(RS_TRACE_TIMEOUT, 0, text);
+        }
+        return false;
+    }
+    return ready && !atomic_load(&s->stop_requested);
+}
+
 static bool linger(rs_server *s, srv_conn *sc, bell *b)
 {
     if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
         return false; /* others wait already: give way, even with a request at hand */
+    if (wait_alone_allowed(s))
+        return wait_alone(s, sc);
     /* A worker is idle: whatever else comes meanwhile has one, so nobody will need this one to
      * give way, and it can wait where a plain socket server would, inside recv() (the socket
      * times out after LINGER_MS: one kernel timer, but no poll(), which measured dearer). If the
      * idle worker is taken meanwhile, a connection that comes next waits LINGER_MS at most. */
+    if (atomic_load(&s->idle_workers) > 0 && !sc->await_set)
+        sc->await_set = rs_conn_set_await(sc->conn, LINGER_MS, NULL) == RS_OK;
     if (atomic_load(&s->idle_workers) > 0 && sc->await_set)
         return rs_conn_await(sc->conn) && !atomic_load(&s->stop_requested);
     atomic_fetch_add(&s->lingering, 1);
@@ -1618,6 +1670,8 @@ static void *worker_main(void *arg)
         bool keep = serve_once(s, sc);
         while (keep && linger(s, sc, &b))
             keep = serve_once(s, sc);
+        if (sc->idled)
+            keep = false; /* its socket is shut down: closed, and the loop says why */
         trim_idle(s, sc);
 
         pthread_mutex_lock(&s->lock);
@@ -1727,6 +1781,7 @@ static void close_conn(rs_server *s, srv_conn *sc, const char *why)
     if (sc->next != NULL)
         sc->next->prev = sc->prev;
     s->conn_count--;
+    atomic_store(&s->open_conns, s->conn_count);
     rs_conn_close(sc->conn); /* first: the client sees the close before any rundown runs */
     size_t run_down = run_down_handles(s, sc);
     if (s->options.log != NULL) {
@@ -1755,7 +1810,11 @@ static void take_back(rs_server *s, int64_t now)
         srv_conn *sc = list;
         list = sc->queue_next;
         sc->busy = false;
-        if (sc->dead)
+        if (sc->dead && sc->idled) {
+            char why[64];
+            snprintf(why, sizeof why, "idle for %d ms", s->options.idle_timeout_ms);
+            close_conn(s, sc, why);
+        } else if (sc->dead)
             close_conn(s, sc, NULL);
         else
             sc->last_active = now;
@@ -1810,6 +1869,7 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             s->conns->prev = sc;
         s->conns = sc;
         s->conn_count++;
+        atomic_store(&s->open_conns, s->conn_count);
     }
 }
 

@@ -25,9 +25,14 @@
  * (linger) for the connection's next PDU and answers that too, and finally hands the connection
  * back through the self-pipe. So a client making call after call is served by one worker without
  * a trip through the loop per call; when more connections wait for a worker than are free, one
- * lingering worker per waiting connection gives its own back at once. One connection is served
- * by one thread at a time, in order, and up to `workers` calls run at once. Costs: each loop wake-up is O(connections), since poll()
- * takes the whole set; a client that starts a PDU and then stalls holds a worker for up to
+ * lingering worker per waiting connection gives its own back at once. While there are at least
+ * twice as many workers as connections, a worker instead waits for its connection's next PDU
+ * alone, as a thread-per-connection server does (no timer per wait; the connection's idle
+ * timeout and rs_server_stop() end the wait), and connections that come meanwhile are served by
+ * the workers to spare (a worker waiting alone holds its connection until it speaks, closes or
+ * idles out). One connection is served by one thread at a time, in order, and up to `workers`
+ * calls run at once. Costs: each loop wake-up is O(connections), since poll() takes the whole
+ * set; a client that starts a PDU and then stalls holds a worker for up to
  * io_timeout_ms per fragment (rs_server_stop() cuts such waits short); a request costs up to
  * max_stub bytes while it is reassembled, and its decoded [in] values up to ndr.h's max_alloc.
  *

@@ -640,6 +640,13 @@ static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want
          * watchdog: the wait is in poll(), which looks at the clock again each time. */
         rs_watch w;
         int64_t left = deadline == RS_DEADLINE_NONE ? 0 : deadline - rs_clock_ns();
+        /* Past the deadline nothing more is read, even what may have come: the caller's time is
+         * up (a client's call times out even if a quick server answered a request that a hold
+         * sent at the deadline), the same however fast the peer is. */
+        if (deadline != RS_DEADLINE_NONE && left <= 0)
+            return rs_error_set(err, RS_ERR_TIMEOUT,
+                                "transport: no data from %s before the deadline (%zu of %zu bytes)",
+                                c->peer, got, want);
         bool watched = deadline == RS_DEADLINE_NONE ||
                        (left > 0 && !rs_trace_may_pause() &&
                         rs_watch_begin(&w, RS_WATCH_SHUTDOWN, c->fd, rs_watch_now() + left));
@@ -767,6 +774,21 @@ rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err)
 bool rs_conn_await(rs_conn *c)
 {
     return read_first(c, c->await_set ? 0 : MSG_DONTWAIT);
+}
+
+rs_status rs_conn_clear_await(rs_conn *c, rs_error *err)
+{
+    struct timeval none = {0};
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none) != 0)
+        return rs_error_set(err, RS_ERR_IO, "transport: cannot clear the receive timeout: %s",
+                            strerror(errno));
+    c->await_set = false;
+    return RS_OK;
+}
+
+bool rs_conn_wait(rs_conn *c)
+{
+    return read_first(c, 0);
 }
 
 void rs_conn_trim(rs_conn *c)

@@ -124,6 +124,15 @@ RS_MUST_CHECK rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err);
  * poll(): measured the cheaper of the two, on TCP and on Unix sockets (the server's linger()). */
 bool rs_conn_await(rs_conn *c);
 
+/* Takes the socket's receive timeout away again: its reads wait as long as it takes. */
+RS_MUST_CHECK rs_status rs_conn_clear_await(rs_conn *c, rs_error *err);
+
+/* rs_conn_ready(), waiting for the first byte as long as it takes: no kernel timer, so the
+ * caller ends the wait some other way (a watch that shuts the socket down, watchdog.h; a
+ * shutdown from another thread). True when bytes came or the peer closed or broke the
+ * connection; false only if the socket still has a receive timeout and it passed. */
+bool rs_conn_wait(rs_conn *c);
+
 /* Frees the read-ahead buffer if it holds nothing, so that an idle connection keeps none of its
  * 64-256 KiB; the next read allocates it again, at 64 KiB. */
 void rs_conn_trim(rs_conn *c);

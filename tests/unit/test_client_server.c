@@ -945,6 +945,44 @@ static void test_stop_finishes_the_call_in_progress(void **state)
     assert_int_equal(sc.result, 300);
 }
 
+/* Four workers: the first two connections each get a worker that waits for its next call alone
+ * (a recv() with no timeout, server.c wait_alone()); the third and fourth are served as before
+ * (a lingering worker, then the loop). All keep being answered, in any order; a stop ends the
+ * alone waits at once (the client's next call finds no server, within its timeouts), and so
+ * does the idle timeout (the server closes the connection, as for any idle one). */
+static void test_workers_waiting_alone(void **state)
+{
+    (void)state;
+    rs_server_options so = {.workers = 4};
+    test_server ts;
+    server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]", &so);
+    rs_client_options co = {.connect_timeout_ms = 1000, .call_timeout_ms = 2000};
+    rs_client *c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = client_open(server_binding(&ts), &co);
+        assert_int_equal(calc_Add(c[i], i, 1), i + 1);
+    }
+    for (int round = 0; round < 20; round++)
+        for (int i = 3; i >= 0; i--)
+            assert_int_equal(calc_Add(c[i], round, i), round + i);
+    int64_t t0 = now_ms();
+    server_stop(&ts);
+    assert_true(now_ms() - t0 < 1500); /* not LINGER_MS per worker, and no hang */
+    assert_int_equal(calc_Add(c[0], 1, 1), 0);
+    assert_int_not_equal(rs_last_call_status(), RS_OK);
+    for (int i = 0; i < 4; i++)
+        rs_client_close(c[i]);
+
+    so.idle_timeout_ms = 100;
+    server_start(&ts, "ncacn_ip_tcp:127.0.0.1[0]", &so);
+    rs_client *alone = client_open(server_binding(&ts), &co);
+    assert_int_equal(calc_Add(alone, 2, 2), 4); /* its worker now waits alone */
+    usleep(400 * 1000);                         /* past the idle timeout: closed */
+    assert_int_equal(calc_Add(alone, 3, 3), 6); /* a new connection, transparently */
+    rs_client_close(alone);
+    server_stop(&ts);
+}
+
 static void test_reconnect_after_restart(void **state)
 {
     (void)state;
@@ -1151,6 +1189,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_lingering_worker_gives_way),
         cmocka_unit_test(test_stop_finishes_the_call_in_progress),
+        cmocka_unit_test(test_workers_waiting_alone),
         cmocka_unit_test(test_reconnect_after_restart),
         cmocka_unit_test(test_call_timeout),
         cmocka_unit_test(test_request_beyond_server_limit),
