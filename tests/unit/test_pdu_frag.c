@@ -314,18 +314,14 @@ static void test_exactly_one_fragment_and_one_byte_over(void **state)
     assert_true(rs_pdu_fragmenter_done(&f));
 
     uint8_t *big = pattern(65505);
-    make_template(T_REQUEST, &t, big, 65504);
-    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
-    rs_buf_reset(&out);
-    assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
-    assert_int_equal(out.len, 65528);
-    assert_true(rs_pdu_fragmenter_done(&f));
-    make_template(T_REQUEST, &t, big, 65505);
-    rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
-    rs_buf_reset(&out);
-    assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
-    assert_int_equal(out.len, 65528);
-    assert_false(rs_pdu_fragmenter_done(&f));
+    for (size_t len = 65504; len <= 65505; len++) { /* a full fragment; one byte more */
+        make_template(T_REQUEST, &t, big, len);
+        rs_pdu_fragmenter_init(&f, &t, RS_LE, RS_PDU_DEFAULT_MAX_FRAG);
+        rs_buf_reset(&out);
+        assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
+        assert_int_equal(out.len, 65528);
+        assert_int_equal(rs_pdu_fragmenter_done(&f), len == 65504);
+    }
     rs_buf_reset(&out);
     assert_int_equal(rs_pdu_fragmenter_next(&f, &out), RS_OK);
     assert_int_equal(out.len, 25);
