@@ -1517,15 +1517,6 @@ static void drain(int fd)
         ;
 }
 
-/* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
- * has arrived, and this worker serves it. False: give the connection back to the event loop --
- * the client was quiet, the server stops, or other connections wait for a worker. Fairness: an
- * enqueue that finds more connections waiting than idle workers asks one lingering worker per
- * connection to yield (yields_wanted) and wakes them with a nudge; the first to claim the
- * request gives its connection back, the others linger on. Lock-free on the way (atomics in
- * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
- * before lingering is read, so one of the two always sees the other). The end of the linger is
- * the worker's bell, rung by the watchdog; without one, poll() times out. */
 /* While there are at least twice as many workers as connections, every connection can have a
  * worker of its own with as many again to spare, and this worker waits for its connection's
  * next PDU as a thread-per-connection server would: in one recv() with no timeout, which arms
@@ -1559,18 +1550,21 @@ static bool wait_alone(rs_server *s, srv_conn *sc)
     }
     bool ready = !atomic_load(&s->stop_requested) && rs_conn_wait(sc->conn);
     if (watched && rs_watch_end(&w)) {
-        sc->idled = true;
-        if (rs_trace_enabled()) {
-            char text[RS_BINDING_STRLEN + 96];
-            snprintf(text, sizeof text, "server: %s was idle for idle_timeout_ms %d; closing it",
-                     sc->peer, s->options.idle_timeout_ms);
-            emit_text(RS_TRACE_TIMEOUT, 0, text);
-        }
+        sc->idled = true; /* the loop closes it and says why (close_idle_conn()) */
         return false;
     }
     return ready && !atomic_load(&s->stop_requested);
 }
 
+/* Waits up to LINGER_MS for the next PDU on the connection this worker just answered. True: it
+ * has arrived, and this worker serves it. False: give the connection back to the event loop --
+ * the client was quiet, the server stops, or other connections wait for a worker. Fairness: an
+ * enqueue that finds more connections waiting than idle workers asks one lingering worker per
+ * connection to yield (yields_wanted) and wakes them with a nudge; the first to claim the
+ * request gives its connection back, the others linger on. Lock-free on the way (atomics in
+ * Dekker's order with enqueue(): lingering is raised before the queue is read, the queue raised
+ * before lingering is read, so one of the two always sees the other). The end of the linger is
+ * the worker's bell, rung by the watchdog; without one, poll() times out. */
 static bool linger(rs_server *s, srv_conn *sc, bell *b)
 {
     if (atomic_load(&s->queue_len) > atomic_load(&s->idle_workers))
@@ -1799,6 +1793,21 @@ static void close_conn(rs_server *s, srv_conn *sc, const char *why)
     free(sc);
 }
 
+/* Closes a connection that was silent for idle_timeout_ms: found so by the loop, or by its
+ * worker's watch while it waited alone (wait_alone()). */
+static void close_idle_conn(rs_server *s, srv_conn *sc)
+{
+    if (rs_trace_enabled()) {
+        char text[RS_BINDING_STRLEN + 96];
+        snprintf(text, sizeof text, "server: %s was idle for idle_timeout_ms %d; closing it",
+                 sc->peer, s->options.idle_timeout_ms);
+        emit_text(RS_TRACE_TIMEOUT, 0, text);
+    }
+    char why[64];
+    snprintf(why, sizeof why, "idle for %d ms", s->options.idle_timeout_ms);
+    close_conn(s, sc, why);
+}
+
 /* Takes back the connections the workers are done with. */
 static void take_back(rs_server *s, int64_t now)
 {
@@ -1810,11 +1819,9 @@ static void take_back(rs_server *s, int64_t now)
         srv_conn *sc = list;
         list = sc->queue_next;
         sc->busy = false;
-        if (sc->dead && sc->idled) {
-            char why[64];
-            snprintf(why, sizeof why, "idle for %d ms", s->options.idle_timeout_ms);
-            close_conn(s, sc, why);
-        } else if (sc->dead)
+        if (sc->dead && sc->idled)
+            close_idle_conn(s, sc);
+        else if (sc->dead)
             close_conn(s, sc, NULL);
         else
             sc->last_active = now;
@@ -1881,18 +1888,8 @@ static void close_idle(rs_server *s, int64_t now)
     srv_conn *next;
     for (srv_conn *sc = s->conns; sc != NULL; sc = next) {
         next = sc->next;
-        if (!sc->busy && now - sc->last_active >= idle) {
-            if (rs_trace_enabled()) {
-                char text[160];
-                snprintf(text, sizeof text,
-                         "server: %s was idle for idle_timeout_ms %d; closing it",
-                         rs_conn_peer(sc->conn), s->options.idle_timeout_ms);
-                emit_text(RS_TRACE_TIMEOUT, 0, text);
-            }
-            char why[64];
-            snprintf(why, sizeof why, "idle for %d ms", s->options.idle_timeout_ms);
-            close_conn(s, sc, why);
-        }
+        if (!sc->busy && now - sc->last_active >= idle)
+            close_idle_conn(s, sc);
     }
 }
 
