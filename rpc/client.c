@@ -287,10 +287,10 @@ static uint16_t clamp_frag(uint16_t v) { return v < RS_CLIENT_MIN_FRAG ? RS_CLIE
  * cheaper per call than a poll() on loopback TCP, 0.5-1 us on Unix sockets. Skipped -- even the
  * recv() is a twentieth of a loopback round trip -- while the last good call on the connection
  * went out less than FRESH_NS ago: a server closes a connection after a failure (then the next
- * call looks), after idle_timeout_ms, or when it stops. Only the last can fall in that millisecond; a call
- * sent then fails (RS_ERR_CLOSED: the server closed the connection before the response), as it
- * would had the server stopped just after the look, instead of finding the server gone on a
- * new connection. A request that could not be sent at all is retried on a new connection. */
+ * call looks), after idle_timeout_ms, or when it stops. Only the last can fall in that
+ * millisecond; a call sent then fails (RS_ERR_CLOSED: the server closed the connection before
+ * the response), as it would had the server stopped just after the look, instead of finding the
+ * server gone on a new connection. A request that could not be sent at all is retried on a new connection. */
 #define FRESH_NS RS_NS_PER_MS
 
 static bool connection_went_away(rs_client *c)
@@ -827,8 +827,7 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
     waiting w = {.call_id = call_id};
     rs_pdu pdu;
     for (;;) {
-        if (r->in_place && !rs_conn_pdu_buffered(c->conn) &&
-            rs_pdu_reassembler_settle(r) != RS_OK) {
+        if (rs_conn_before_read(c->conn, r) != RS_OK) {
             drop_connection(c);
             return rs_error_set(err, r->stub.status, "client: the %s: %s", waiting_text(&w),
                                 rs_pdu_reassembler_error(r));
@@ -866,12 +865,7 @@ static rs_status receive_response(rs_client *c, rs_client_call *call, uint32_t c
                                 rs_pdu_type_name(ptype), waiting_text(&w));
         }
         bool complete;
-        bool in_place = r->fragments == 0 ? (pdu.hdr.pfc_flags & RS_PFC_LAST_FRAG) != 0 ||
-                                                rs_conn_pdu_buffered(c->conn)
-                                          : r->in_place;
-        st = in_place ? rs_pdu_reassembler_add_in_place(r, &pdu, (uint8_t *)(uintptr_t)pdu.stub,
-                                                        &complete)
-                      : rs_pdu_reassembler_add(r, &pdu, &complete);
+        st = rs_conn_reassemble(c->conn, r, &pdu, &complete);
         if (st != RS_OK) {
             drop_connection(c); /* the rest of the response would follow */
             return rs_error_set(err, st, "client: the %s: %s", waiting_text(&w),

@@ -1353,13 +1353,6 @@ static void finish_request(rs_server *s, srv_conn *sc)
     rs_pdu_reassembler_reset(&sc->reasm);
 }
 
-/* A fragment's stub data, which lies in the connection's read-ahead buffer: consumed bytes,
- * the reader's to change (transport.h). */
-static uint8_t *writable(const rs_pdu *frag)
-{
-    return (uint8_t *)(uintptr_t)frag->stub;
-}
-
 /* A request's first fragment arrived: read the rest, then dispatch. Beyond max_stub the rest is
  * read and dropped, and the call answered with a fault, so the connection stays in step. */
 static bool on_request(rs_server *s, srv_conn *sc, const rs_pdu *first)
@@ -1372,21 +1365,18 @@ static bool on_request(rs_server *s, srv_conn *sc, const rs_pdu *first)
     }
     /* The fragments are joined where the transport read them, without a copy, while the next one
      * is read ahead whole; a read from the socket could move them, so before one they are copied
-     * out (pdu.h). A call in one fragment is never copied: nothing reads this connection until
-     * the call is answered, and its [in] arrays may stay in the request (run_call()). */
+     * out (rs_conn_reassemble(), rs_conn_before_read()). A call in one fragment is never copied:
+     * nothing reads this connection until the call is answered, and its [in] arrays may stay in
+     * the request (run_call()). */
     rs_pdu_reassembler *r = &sc->reasm;
     bool complete = false;
     bool last = first->hdr.pfc_flags & RS_PFC_LAST_FRAG;
-    rs_status st = last || rs_conn_pdu_buffered(sc->conn)
-                       ? rs_pdu_reassembler_add_in_place(r, first, writable(first), &complete)
-                       : rs_pdu_reassembler_add(r, first, &complete);
+    rs_status st = rs_conn_reassemble(sc->conn, r, first, &complete);
     rs_pdu pdu;
     rs_status why;
     while (!last && (st == RS_OK || st == RS_ERR_LIMIT)) {
-        if (r->in_place && !rs_conn_pdu_buffered(sc->conn)) {
-            rs_status settled = rs_pdu_reassembler_settle(r);
-            st = st == RS_OK ? settled : st;
-        }
+        rs_status settled = rs_conn_before_read(sc->conn, r);
+        st = st == RS_OK ? settled : st;
         read_result rr = read_pdu(s, sc, &pdu, &why);
         if (rr == READ_GONE) {
             finish_request(s, sc);
@@ -1409,8 +1399,7 @@ static bool on_request(rs_server *s, srv_conn *sc, const rs_pdu *first)
         }
         last = pdu.hdr.pfc_flags & RS_PFC_LAST_FRAG;
         if (st == RS_OK)
-            st = r->in_place ? rs_pdu_reassembler_add_in_place(r, &pdu, writable(&pdu), &complete)
-                             : rs_pdu_reassembler_add(r, &pdu, &complete);
+            st = rs_conn_reassemble(sc->conn, r, &pdu, &complete);
     }
     bool keep;
     if (st == RS_ERR_LIMIT) {

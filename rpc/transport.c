@@ -719,6 +719,23 @@ size_t rs_conn_buffered(const rs_conn *c)
     return c->ahead_end - c->ahead_start;
 }
 
+rs_status rs_conn_reassemble(const rs_conn *c, rs_pdu_reassembler *r, const rs_pdu *frag,
+                             bool *complete)
+{
+    bool in_place = r->fragments == 0
+                        ? (frag->hdr.pfc_flags & RS_PFC_LAST_FRAG) != 0 || rs_conn_pdu_buffered(c)
+                        : r->in_place;
+    /* The fragment's bytes are consumed bytes of the read-ahead buffer: the reader's to change. */
+    return in_place ? rs_pdu_reassembler_add_in_place(r, frag, (uint8_t *)(uintptr_t)frag->stub,
+                                                      complete)
+                    : rs_pdu_reassembler_add(r, frag, complete);
+}
+
+rs_status rs_conn_before_read(const rs_conn *c, rs_pdu_reassembler *r)
+{
+    return r->in_place && !rs_conn_pdu_buffered(c) ? rs_pdu_reassembler_settle(r) : RS_OK;
+}
+
 bool rs_conn_pdu_buffered(const rs_conn *c)
 {
     size_t have = rs_conn_buffered(c);

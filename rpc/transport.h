@@ -108,6 +108,16 @@ size_t rs_conn_buffered(const rs_conn *c);
  * before each (rs_pdu_reassembler_add_in_place()). */
 bool rs_conn_pdu_buffered(const rs_conn *c);
 
+/* The reassembly of a call whose fragments rs_conn_recv_pdu() returned from c, without copying
+ * them while c keeps them where they lie (pdu.h, rs_pdu_reassembler_add_in_place()):
+ * rs_conn_reassemble() adds one (in place when it is the call's only fragment, or the next one
+ * is read ahead whole, and for as long as the call stays in place), and rs_conn_before_read()
+ * copies what is in place out before a read that would reach the socket. The caller reads
+ * nothing else from c until it is done with the result. */
+RS_MUST_CHECK rs_status rs_conn_reassemble(const rs_conn *c, rs_pdu_reassembler *r,
+                                           const rs_pdu *frag, bool *complete);
+RS_MUST_CHECK rs_status rs_conn_before_read(const rs_conn *c, rs_pdu_reassembler *r);
+
 /* True when rs_conn_recv_pdu() would not wait for its first byte: bytes are read ahead, or the
  * socket has some now (read ahead here, without waiting), or the peer closed or broke the
  * connection (which the read then reports). One recv() when nothing is buffered: cheaper than a
