@@ -107,7 +107,6 @@ typedef struct rs_server_conn {
     int64_t last_active;
     bool busy; /* with a worker (the loop's to read and write) */
     bool dead; /* the worker closed it; the loop frees it */
-    bool await_set; /* its socket times out after LINGER_MS: a linger can wait in recv() */
     bool idled;     /* its worker waited alone past idle_timeout_ms (wait_alone()): closed */
 
     /* The association (C706 12.4). */
@@ -1523,11 +1522,8 @@ static bool wait_alone_allowed(rs_server *s)
 
 static bool wait_alone(rs_server *s, srv_conn *sc)
 {
-    if (sc->await_set) {
-        if (rs_conn_clear_await(sc->conn, NULL) != RS_OK)
-            return false;
-        sc->await_set = false;
-    }
+    if (rs_conn_awaits(sc->conn) && rs_conn_clear_await(sc->conn, NULL) != RS_OK)
+        return false;
     rs_watch w;
     bool watched = false;
     if (s->options.idle_timeout_ms >= 0) {
@@ -1564,9 +1560,8 @@ static bool linger(rs_server *s, srv_conn *sc, bell *b)
      * give way, and it can wait where a plain socket server would, inside recv() (the socket
      * times out after LINGER_MS: one kernel timer, but no poll(), which measured dearer). If the
      * idle worker is taken meanwhile, a connection that comes next waits LINGER_MS at most. */
-    if (atomic_load(&s->idle_workers) > 0 && !sc->await_set)
-        sc->await_set = rs_conn_set_await(sc->conn, LINGER_MS, NULL) == RS_OK;
-    if (atomic_load(&s->idle_workers) > 0 && sc->await_set)
+    if (atomic_load(&s->idle_workers) > 0 &&
+        (rs_conn_awaits(sc->conn) || rs_conn_set_await(sc->conn, LINGER_MS, NULL) == RS_OK))
         return rs_conn_await(sc->conn) && !atomic_load(&s->stop_requested);
     atomic_fetch_add(&s->lingering, 1);
     bool ready = false;
@@ -1850,7 +1845,6 @@ static void accept_some(rs_server *s, size_t i, int64_t now)
             rs_conn_close(conn);
             continue;
         }
-        sc->await_set = rs_conn_set_await(conn, LINGER_MS, &e) == RS_OK;
         sc->conn = conn;
         snprintf(sc->peer, sizeof sc->peer, "%s", rs_conn_peer(conn));
         log_line(s, "accepted %s", sc->peer);

@@ -619,6 +619,14 @@ static ssize_t recv_ahead(rs_conn *c, int flags)
  * been returned); it moves to the front first, so that the rest of the largest PDU fits after
  * it. RS_ERR_CLOSED at end of stream (or a reset); the caller tells "between PDUs" from "inside
  * one". `got` of `want` bytes have come, for the timeout's message. */
+/* RS_ERR_TIMEOUT for a read that ended at its deadline with `got` of the `want` bytes. */
+static rs_status timed_out(const rs_conn *c, size_t got, size_t want, rs_error *err)
+{
+    return rs_error_set(err, RS_ERR_TIMEOUT,
+                        "transport: no data from %s before the deadline (%zu of %zu bytes)",
+                        c->peer, got, want);
+}
+
 static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want, rs_error *err)
 {
     size_t have = c->ahead_end - c->ahead_start;
@@ -644,17 +652,14 @@ static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want
          * up (a client's call times out even if a quick server answered a request that a hold
          * sent at the deadline), the same however fast the peer is. */
         if (deadline != RS_DEADLINE_NONE && left <= 0)
-            return rs_error_set(err, RS_ERR_TIMEOUT,
-                                "transport: no data from %s before the deadline (%zu of %zu bytes)",
-                                c->peer, got, want);
+            return timed_out(c, got, want, err);
         bool watched = deadline == RS_DEADLINE_NONE ||
                        (left > 0 && !rs_trace_may_pause() &&
                         rs_watch_begin(&w, RS_WATCH_SHUTDOWN, c->fd, rs_watch_now() + left));
         ssize_t r = recv_ahead(c, watched ? 0 : MSG_DONTWAIT);
         int recv_errno = errno;
         if (watched && deadline != RS_DEADLINE_NONE && rs_watch_end(&w))
-            return rs_error_set(err, RS_ERR_TIMEOUT, "transport: no data from %s before the deadline (%zu of %zu bytes)",
-                                c->peer, got, want);
+            return timed_out(c, got, want, err);
         errno = recv_errno;
         if (r > 0) {
             c->ahead_end += (size_t)r;
@@ -667,8 +672,7 @@ static rs_status read_more(rs_conn *c, int64_t deadline, size_t got, size_t want
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             rs_status st = wait_fd(c->fd, POLLIN, deadline, NULL);
             if (st == RS_ERR_TIMEOUT)
-                return rs_error_set(err, st, "transport: no data from %s before the deadline (%zu of %zu bytes)",
-                                    c->peer, got, want);
+                return timed_out(c, got, want, err);
             if (st != RS_OK)
                 return rs_error_set(err, st, "transport: waiting for %s failed", c->peer);
             continue;
@@ -801,6 +805,11 @@ rs_status rs_conn_clear_await(rs_conn *c, rs_error *err)
                             strerror(errno));
     c->await_set = false;
     return RS_OK;
+}
+
+bool rs_conn_awaits(const rs_conn *c)
+{
+    return c->await_set;
 }
 
 bool rs_conn_wait(rs_conn *c)

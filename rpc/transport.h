@@ -134,6 +134,9 @@ RS_MUST_CHECK rs_status rs_conn_set_await(rs_conn *c, int ms, rs_error *err);
  * poll(): measured the cheaper of the two, on TCP and on Unix sockets (the server's linger()). */
 bool rs_conn_await(rs_conn *c);
 
+/* True while the socket has the receive timeout rs_conn_set_await() gave it. */
+bool rs_conn_awaits(const rs_conn *c);
+
 /* Takes the socket's receive timeout away again: its reads wait as long as it takes. */
 RS_MUST_CHECK rs_status rs_conn_clear_await(rs_conn *c, rs_error *err);
 
