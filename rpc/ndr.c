@@ -705,24 +705,22 @@ void rs_ndr_init_decode(rs_ndr *ndr, rs_buf *in, rs_endian e)
 
 void rs_ndr_free(rs_ndr *ndr)
 {
-    /* Most streams of a call (two scalars, no pointers) never allocated any of these. */
-    if (ndr->items == NULL && ndr->runs == NULL && ndr->item_paths == NULL && ndr->full == NULL &&
-        ndr->mem.blocks == NULL && ndr->mem.singles == NULL) {
-        ndr->mem.bytes = 0;
-        ndr->mem.single_count = ndr->mem.single_cap = 0;
-        ndr->item_count = ndr->item_cap = ndr->run_count = ndr->run_cap = 0;
-        ndr->item_paths_len = ndr->item_paths_cap = ndr->full_count = ndr->full_cap = 0;
-        return;
+    /* Most streams of a call (two scalars, no pointers) never allocated any of these: then no
+     * free() of nothing, four times, and no walk of an empty arena. */
+    if (ndr->items != NULL || ndr->runs != NULL || ndr->item_paths != NULL || ndr->full != NULL ||
+        ndr->mem.blocks != NULL || ndr->mem.singles != NULL) {
+        free(ndr->items);
+        free(ndr->runs);
+        free(ndr->item_paths);
+        free(ndr->full);
+        rs_ndr_mem_free(&ndr->mem);
+        ndr->items = NULL;
+        ndr->runs = NULL;
+        ndr->item_paths = NULL;
+        ndr->full = NULL;
     }
-    free(ndr->items);
-    free(ndr->runs);
-    free(ndr->item_paths);
-    free(ndr->full);
-    rs_ndr_mem_free(&ndr->mem);
-    ndr->items = NULL;
-    ndr->runs = NULL;
-    ndr->item_paths = NULL;
-    ndr->full = NULL;
+    ndr->mem.bytes = 0;
+    ndr->mem.single_count = ndr->mem.single_cap = 0;
     ndr->item_count = ndr->item_cap = ndr->run_count = ndr->run_cap = 0;
     ndr->item_paths_len = ndr->item_paths_cap = ndr->full_count = ndr->full_cap = 0;
 }

@@ -2933,6 +2933,16 @@ static bool may_carry_array(const param *p)
            t->kind == IDL_ARRAY;
 }
 
+/* Whether any of the np parameters that go `dir` (IDL_DIR_IN or IDL_DIR_OUT) may carry an
+ * array. */
+static bool arrays_go(const param *ps, size_t np, unsigned dir)
+{
+    for (size_t i = 0; i < np; i++)
+        if ((ps[i].d->dir & dir) && may_carry_array(&ps[i]))
+            return true;
+    return false;
+}
+
 /* The context handle a parameter (or return value) is, or points to: its type as written (a
  * typedef such as COUNTER, or the [context_handle] pointer itself), or NULL. */
 static const idl_type *context_of(const idl_type *t, bool *byref)
@@ -3472,10 +3482,7 @@ static void write_client_stub(gen *g, sb *out, const idl_interface *ifc, const i
         check_now(&fr, fmt(g, "%s == NULL", p->d->name), "RS_ERR_NULL_REF",
                   fmt(g, "\"ndr: %s is a [ref] pointer and NULL\"", p->d->name));
     }
-    bool in_arrays = false;
-    for (size_t i = 0; i < np; i++)
-        in_arrays |= (ps[i].d->dir & IDL_DIR_IN) && may_carry_array(&ps[i]);
-    if (in_arrays) {
+    if (arrays_go(ps, np, IDL_DIR_IN)) {
         blank(&fr);
         comment(&fr, "The [in] data is the caller's for the whole call: large arrays are sent "
                      "from where they are, not copied into the request first.");
@@ -3991,9 +3998,7 @@ static void write_server_stub(gen *g, sb *out, const idl_interface *ifc, const i
     bool outs = result != NULL;
     for (size_t i = 0; i < np; i++)
         outs |= (ps[i].d->dir & IDL_DIR_OUT) && ps[i].kind != P_BINDING;
-    bool out_arrays = false;
-    for (size_t i = 0; i < np; i++)
-        out_arrays |= (ps[i].d->dir & IDL_DIR_OUT) && may_carry_array(&ps[i]);
+    bool out_arrays = arrays_go(ps, np, IDL_DIR_OUT);
     if (outs) {
         blank(&fr);
         comment(&fr, "Marshal the [out] parameters and the return value.%s",
