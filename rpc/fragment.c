@@ -265,30 +265,33 @@ static void complete_call(rs_pdu_reassembler *r, const rs_pdu *frag, bool *compl
     *complete = true;
 }
 
+/* Reserves what the first fragment's alloc_hint announces: the peer's word, trusted for
+ * pre-sizing only up to the limit. */
+static rs_status reserve_hint(rs_pdu_reassembler *r, const rs_pdu *first)
+{
+    size_t hint = alloc_hint_of(first);
+    return rs_buf_reserve(&r->stub, hint < r->stub.limit ? hint : r->stub.limit);
+}
+
+/* Takes an accepted fragment by copying its stub data after what the reassembler holds (what
+ * was joined in place first, if anything). */
+static rs_status copy_fragment(rs_pdu_reassembler *r, const rs_pdu *frag, bool *complete)
+{
+    rs_status st = r->in_place ? rs_pdu_reassembler_settle(r)
+                   : r->fragments == 0 ? reserve_hint(r, frag)
+                                       : RS_OK;
+    if (st == RS_OK && frag->stub_len > 0) /* an empty call never allocates, nor sees NULL + 0 */
+        st = rs_buf_put_bytes(&r->stub, frag->stub, frag->stub_len);
+    if (st == RS_OK)
+        complete_call(r, frag, complete);
+    return st;
+}
+
 rs_status rs_pdu_reassembler_add(rs_pdu_reassembler *r, const rs_pdu *frag, bool *complete)
 {
     *complete = false;
     rs_status st = accept_fragment(r, frag);
-    if (st == RS_OK && r->in_place)
-        st = rs_pdu_reassembler_settle(r);
-    if (st != RS_OK)
-        return st;
-    if (r->fragments == 0) {
-        /* alloc_hint is the peer's word: trusted for pre-sizing only up to the limit. */
-        size_t hint = alloc_hint_of(frag);
-        if (hint > r->stub.limit)
-            hint = r->stub.limit;
-        st = rs_buf_reserve(&r->stub, hint);
-        if (st != RS_OK)
-            return st;
-    }
-    if (frag->stub_len > 0) { /* an empty call never allocates, and rs_buf never sees NULL + 0 */
-        st = rs_buf_put_bytes(&r->stub, frag->stub, frag->stub_len);
-        if (st != RS_OK)
-            return st;
-    }
-    complete_call(r, frag, complete);
-    return RS_OK;
+    return st == RS_OK ? copy_fragment(r, frag, complete) : st;
 }
 
 rs_status rs_pdu_reassembler_add_in_place(rs_pdu_reassembler *r, const rs_pdu *frag,
@@ -308,8 +311,8 @@ rs_status rs_pdu_reassembler_add_in_place(rs_pdu_reassembler *r, const rs_pdu *f
         if (frag->stub_len > 0)
             memmove(r->joined + r->joined_len, stub, frag->stub_len);
         r->joined_len += frag->stub_len;
-    } else { /* not after the stub data so far: copied, as rs_pdu_reassembler_add() does */
-        return rs_pdu_reassembler_add(r, frag, complete);
+    } else { /* not after the stub data so far: copied from here on */
+        return copy_fragment(r, frag, complete);
     }
     complete_call(r, frag, complete);
     return RS_OK;
@@ -322,8 +325,7 @@ rs_status rs_pdu_reassembler_settle(rs_pdu_reassembler *r)
     r->in_place = false;
     if (r->stub.status != RS_OK)
         return r->stub.status;
-    size_t hint = alloc_hint_of(&r->result); /* pre-sized as rs_pdu_reassembler_add() would */
-    rs_status st = rs_buf_reserve(&r->stub, hint < r->stub.limit ? hint : r->stub.limit);
+    rs_status st = reserve_hint(r, &r->result); /* pre-sized as a copy from the start would be */
     if (st == RS_OK && r->joined_len > 0)
         st = rs_buf_put_bytes(&r->stub, r->joined, r->joined_len);
     if (st == RS_OK && r->complete)
